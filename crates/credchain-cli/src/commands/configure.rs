@@ -1,0 +1,319 @@
+//! The `aws configure` family (read side).
+
+use std::fmt::Write as _;
+
+use credchain::config::Value;
+use credchain::{Credentials, Error, Session};
+
+use crate::cli::{ExportFormat, GlobalArgs};
+use crate::commands::EXIT_ERROR;
+use crate::output;
+
+/// Prints `error: ...` for a library error and returns the failure code.
+fn fail(e: &Error) -> u8 {
+    output::err_line(&format!("error: {e}"));
+    EXIT_ERROR
+}
+
+/// The AWS CLI's mask: 16 `*` then the last 4 characters.
+pub(crate) fn mask(v: &str) -> String {
+    let n = v.chars().count();
+    let tail: String = v.chars().skip(n.saturating_sub(4)).collect();
+    format!("{}{tail}", "*".repeat(16))
+}
+
+/// `configure list-profiles`.
+pub(crate) fn list_profiles(global: &GlobalArgs) -> u8 {
+    match super::session(global).available_profiles() {
+        Ok(p) => {
+            let mut o = String::new();
+            for name in p {
+                o.push_str(&name);
+                o.push('\n');
+            }
+            output::out(&o);
+            0
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn row(o: &mut String, name: &str, value: &str, kind: &str, location: &str) {
+    // AWS CLI v1: '%10s %24s %16s    %s\n'
+    let _ = writeln!(o, "{name:>10} {value:>24} {kind:>16}    {location}");
+}
+
+/// `configure list`, byte-compatible with AWS CLI v1 (P-CLI-7).
+pub(crate) fn list(global: &GlobalArgs) -> u8 {
+    let session = super::session(global);
+    let env = session.os().env.clone();
+    let mut o = String::new();
+    row(&mut o, "Name", "Value", "Type", "Location");
+    row(&mut o, "----", "-----", "----", "--------");
+    if let Some(p) = &global.profile {
+        row(&mut o, "profile", p, "manual", "--profile");
+    } else if let Some(p) = env
+        .get(credchain::env_vars::AWS_DEFAULT_PROFILE)
+        .or_else(|| env.get(credchain::env_vars::AWS_PROFILE))
+    {
+        row(
+            &mut o,
+            "profile",
+            &p,
+            "env",
+            "['AWS_DEFAULT_PROFILE', 'AWS_PROFILE']",
+        );
+    } else {
+        row(&mut o, "profile", "<not set>", "None", "None");
+    }
+    match session.get_credentials() {
+        Ok(Some(c)) => {
+            row(
+                &mut o,
+                "access_key",
+                &mask(c.access_key_id()),
+                c.method().as_str(),
+                "",
+            );
+            row(
+                &mut o,
+                "secret_key",
+                &mask(c.secret_access_key().expose()),
+                c.method().as_str(),
+                "",
+            );
+        }
+        Ok(None) => {
+            row(&mut o, "access_key", "<not set>", "None", "None");
+            row(&mut o, "secret_key", "<not set>", "None", "None");
+        }
+        Err(e) => return fail(&e),
+    }
+    let region = if let Some(r) = env.get(credchain::env_vars::AWS_DEFAULT_REGION) {
+        Ok(Some((r, "env".to_owned(), "AWS_DEFAULT_REGION".to_owned())))
+    } else {
+        session.scoped_profile().map(|p| {
+            p.and_then(|p| p.get_str("region")).map(|r| {
+                (
+                    r.to_owned(),
+                    "config-file".to_owned(),
+                    credchain::config::config_file_setting(&*env),
+                )
+            })
+        })
+    };
+    match region {
+        Ok(Some((r, t, l))) => row(&mut o, "region", &r, &t, &l),
+        Ok(None) => row(&mut o, "region", "<not set>", "None", "None"),
+        Err(e) => return fail(&e),
+    }
+    output::out(&o);
+    0
+}
+
+/// v1's predefined non-profile sections for `configure get`.
+const PREDEFINED_SECTIONS: [&str; 2] = ["preview", "plugins"];
+
+enum Got {
+    Str(String),
+    Dict,
+    None,
+}
+
+fn got(v: Option<&Value>) -> Got {
+    match v {
+        Some(Value::Str(s)) => Got::Str(s.clone()),
+        Some(Value::Nested(_)) => Got::Dict,
+        None => Got::None,
+    }
+}
+
+/// `configure get NAME` with AWS CLI v1's name resolution (P-CLI-6): reads
+/// only the files, never the environment's values.
+fn get_value(session: &Session, name: &str) -> Result<Got, Error> {
+    if !name.contains('.') {
+        return Ok(got(session
+            .scoped_profile()?
+            .and_then(|p| p.get(name))
+            .map(|s| &s.value)));
+    }
+    let files = session.config_files()?;
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.len() == 2 && PREDEFINED_SECTIONS.contains(&parts[0]) {
+        let v = files
+            .other_sections()
+            .get(parts[0])
+            .and_then(|s| s.get(parts[1]))
+            .or_else(|| files.profile(parts[0]).and_then(|p| p.get(parts[1])));
+        return Ok(got(v.map(|s| &s.value)));
+    }
+    let (profile, key, rest): (String, &str, &[&str]) = if parts[0] == "profile" {
+        let (Some(p), Some(k)) = (parts.get(1), parts.get(2)) else {
+            return Err(Error::InvalidConfig {
+                message: format!("`{name}`: expected profile.NAME.KEY"),
+            });
+        };
+        ((*p).to_owned(), k, &parts[3..])
+    } else if parts[0] == "default" || files.profile(parts[0]).is_some() {
+        (parts[0].to_owned(), parts[1], &parts[2..])
+    } else {
+        (
+            session.profile().effective().to_owned(),
+            parts[0],
+            &parts[1..],
+        )
+    };
+    let value = files
+        .profile(&profile)
+        .and_then(|p| p.get(key))
+        .map(|s| &s.value);
+    if rest.len() == 1 {
+        return Ok(match value {
+            Some(Value::Nested(kv)) => match kv.iter().rev().find(|(k, _)| k == rest[0]) {
+                Some((_, v)) => Got::Str(v.clone()),
+                None => Got::None,
+            },
+            _ => Got::None,
+        });
+    }
+    // botocore quirk: with two or more extra parts the top value is returned.
+    Ok(got(value))
+}
+
+/// `configure get`: exit 0 and the value, 1 if unset or a section, 255 on error.
+pub(crate) fn get(global: &GlobalArgs, name: &str) -> u8 {
+    let session = super::session(global);
+    match get_value(&session, name) {
+        Ok(Got::Str(v)) => {
+            output::out(&format!("{v}\n"));
+            0
+        }
+        Ok(Got::Dict) => {
+            output::err(&format!(
+                "varname ({name}) must reference a value, not a section or sub-section."
+            ));
+            1
+        }
+        Ok(Got::None) => 1,
+        Err(e) => fail(&e),
+    }
+}
+
+fn format_credentials(c: &Credentials, format: ExportFormat) -> String {
+    let token = c.session_token().map(credchain::SecretString::expose);
+    let expiration = c.expiration().map(|e| e.to_string());
+    if format == ExportFormat::Process {
+        let mut fields = vec![
+            ("Version", "1".to_owned()),
+            ("AccessKeyId", output::py_json_str(c.access_key_id())),
+            (
+                "SecretAccessKey",
+                output::py_json_str(c.secret_access_key().expose()),
+            ),
+        ];
+        if let Some(t) = token {
+            fields.push(("SessionToken", output::py_json_str(t)));
+        }
+        if let Some(e) = &expiration {
+            fields.push(("Expiration", output::py_json_str(e)));
+        }
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("  \"{k}\": {v}"))
+            .collect();
+        return format!("{{\n{}\n}}\n", body.join(",\n"));
+    }
+    let mut vars = vec![
+        ("AWS_ACCESS_KEY_ID", c.access_key_id()),
+        ("AWS_SECRET_ACCESS_KEY", c.secret_access_key().expose()),
+    ];
+    if let Some(t) = token {
+        vars.push(("AWS_SESSION_TOKEN", t));
+    }
+    if let Some(e) = &expiration {
+        vars.push(("AWS_CREDENTIAL_EXPIRATION", e));
+    }
+    let mut o = String::new();
+    for (k, v) in vars {
+        // The AWS CLI neither quotes nor escapes values.
+        let _ = match format {
+            ExportFormat::Env => writeln!(o, "export {k}={v}"),
+            ExportFormat::EnvNoExport => writeln!(o, "{k}={v}"),
+            ExportFormat::Powershell => writeln!(o, "$Env:{k}=\"{v}\""),
+            ExportFormat::WindowsCmd => writeln!(o, "set {k}={v}"),
+            ExportFormat::Fish => writeln!(o, "set -gx {k} \"{v}\""),
+            ExportFormat::Process => Ok(()),
+        };
+    }
+    o
+}
+
+/// `configure export-credentials`.
+pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u8 {
+    let session = super::session(global);
+    match session.get_credentials() {
+        Ok(Some(c)) => {
+            output::debug(
+                global.debug,
+                &format!("resolved {} via {}", c.access_key_id(), c.method()),
+            );
+            output::out(&format_credentials(&c, format));
+            0
+        }
+        Ok(None) => {
+            output::err_line("Unable to retrieve credentials: no credentials found");
+            EXIT_ERROR
+        }
+        Err(e) => {
+            output::err_line(&format!("Unable to retrieve credentials: {e}"));
+            EXIT_ERROR
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credchain::Method;
+
+    #[test]
+    fn masks_like_the_aws_cli() {
+        assert_eq!(mask("AKIAIOSFODNN7EXAMPLE"), "****************MPLE");
+        assert_eq!(mask("ab"), "****************ab");
+    }
+
+    #[test]
+    fn export_formats_match_aws_cli_v2() {
+        let c = Credentials::new("AK", "SK", Some("TK".into()), Method::Env);
+        assert_eq!(
+            format_credentials(&c, ExportFormat::Process),
+            "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"AK\",\n  \"SecretAccessKey\": \"SK\",\n  \"SessionToken\": \"TK\"\n}\n"
+        );
+        assert_eq!(
+            format_credentials(&c, ExportFormat::Env),
+            "export AWS_ACCESS_KEY_ID=AK\nexport AWS_SECRET_ACCESS_KEY=SK\nexport AWS_SESSION_TOKEN=TK\n"
+        );
+        assert_eq!(
+            format_credentials(&c, ExportFormat::Fish).lines().next(),
+            Some("set -gx AWS_ACCESS_KEY_ID \"AK\"")
+        );
+        assert_eq!(
+            format_credentials(&c, ExportFormat::Powershell)
+                .lines()
+                .next(),
+            Some("$Env:AWS_ACCESS_KEY_ID=\"AK\"")
+        );
+        assert_eq!(
+            format_credentials(&c, ExportFormat::WindowsCmd)
+                .lines()
+                .next(),
+            Some("set AWS_ACCESS_KEY_ID=AK")
+        );
+        assert_eq!(
+            format_credentials(&c, ExportFormat::EnvNoExport)
+                .lines()
+                .next(),
+            Some("AWS_ACCESS_KEY_ID=AK")
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! `credchain`: a fast drop-in for the `aws configure` family that explains
+//! the credential chain.
+//!
+//! Exit codes: 0 success; 1 `explain` found no credentials or `configure
+//! get` found no value; 2 usage error; 255 any other error (as the AWS CLI).
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, ConfigureCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let g = &cli.global;
+    output::debug(
+        g.debug,
+        &format!(
+            "credchain {} profile={:?} region={:?}",
+            env!("CARGO_PKG_VERSION"),
+            g.profile,
+            g.region
+        ),
+    );
+    let code = match &cli.command {
+        Command::Explain => commands::explain::run(g),
+        Command::Configure { command } => match command {
+            ConfigureCommand::List => commands::configure::list(g),
+            ConfigureCommand::ListProfiles => commands::configure::list_profiles(g),
+            ConfigureCommand::Get { name } => commands::configure::get(g, name),
+            ConfigureCommand::ExportCredentials { format } => {
+                commands::configure::export_credentials(g, *format)
+            }
+        },
+    };
+    ExitCode::from(code)
+}

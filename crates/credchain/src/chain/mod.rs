@@ -1,0 +1,166 @@
+//! The credential chain: botocore's providers in botocore's order, run
+//! against one [`Ctx`], recording a [`Step`] per provider so `explain` can
+//! say exactly why each source won or was skipped.
+
+use std::cell::OnceCell;
+
+use crate::config::ConfigFiles;
+use crate::credentials::{Credentials, Method};
+use crate::error::Error;
+use crate::os::Os;
+use crate::provider;
+
+/// What one provider did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Not triggered, or not reached because an earlier provider decided.
+    Skipped,
+    /// Supplied the credentials.
+    Found,
+    /// Failed; botocore stops the whole chain here (P-CHAIN-1).
+    Error,
+}
+
+impl StepOutcome {
+    /// `skipped`, `found` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOutcome::Skipped => "skipped",
+            StepOutcome::Found => "found",
+            StepOutcome::Error => "error",
+        }
+    }
+}
+
+/// One provider's step in an explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The provider (botocore method name).
+    pub provider: Method,
+    /// What it did.
+    pub outcome: StepOutcome,
+    /// Why, and where the values came from. Never contains secrets.
+    pub detail: String,
+}
+
+/// The result of running one provider.
+pub(crate) enum Outcome {
+    /// Not triggered: the reason.
+    Skipped(String),
+    /// Credentials, and a description of where each value came from.
+    Found(Credentials, String),
+    /// An error that ends the chain.
+    Failed(Error),
+}
+
+/// Everything a provider may look at. Files are loaded at most once, on
+/// first use, so the env provider can win without touching them when
+/// botocore would not either (P-CHAIN-8 edge case).
+pub(crate) struct Ctx<'a> {
+    pub(crate) os: &'a Os,
+    /// The profile providers look up (`default` when none was named).
+    pub(crate) profile: &'a str,
+    /// Whether the profile came from the session (`--profile`), which turns
+    /// off the env provider and web identity's env vars (P-CHAIN-6).
+    pub(crate) explicit_profile: bool,
+    pub(crate) files: &'a OnceCell<Result<ConfigFiles, Error>>,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn files(&self) -> Result<&ConfigFiles, Error> {
+        self.files
+            .get_or_init(|| ConfigFiles::load(&*self.os.env, &*self.os.fs))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+    pub(crate) fn env(&self, key: &str) -> Option<String> {
+        self.os.env.get(key)
+    }
+}
+
+/// One credential source.
+pub(crate) trait Provider: Sync {
+    /// botocore's method name for it.
+    fn method(&self) -> Method;
+    /// Whether it can run without network access (and so can be evaluated
+    /// for `explain` even after another provider won).
+    fn offline(&self) -> bool;
+    /// Runs the provider.
+    fn load(&self, ctx: &Ctx<'_>) -> Outcome;
+}
+
+/// How much of the chain to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Stop at the first provider that decides, like botocore.
+    Resolve,
+    /// Also evaluate the offline providers after the winner, to show what
+    /// the winner shadows.
+    Explain,
+}
+
+/// Runs the default chain.
+pub(crate) fn run(ctx: &Ctx<'_>, mode: Mode) -> (Vec<Step>, Result<Credentials, Error>) {
+    let mut steps = Vec::new();
+    let mut result: Option<Result<Credentials, Error>> = None;
+    for p in provider::CHAIN {
+        if let Some(decided) = &result {
+            if mode == Mode::Resolve {
+                break;
+            }
+            let by = match decided {
+                Ok(c) => format!("{} already supplied credentials", c.method()),
+                Err(_) => "the chain stopped at the error above".to_owned(),
+            };
+            let detail = if p.offline() {
+                match p.load(ctx) {
+                    Outcome::Skipped(why) => format!("not reached ({by}); would skip: {why}"),
+                    Outcome::Found(c, source) => format!(
+                        "not reached ({by}); shadowed: would have found {} from {source}",
+                        c.access_key_id()
+                    ),
+                    Outcome::Failed(e) => format!("not reached ({by}); would fail: {e}"),
+                }
+            } else {
+                format!("not reached ({by})")
+            };
+            steps.push(Step {
+                provider: p.method(),
+                outcome: StepOutcome::Skipped,
+                detail,
+            });
+            continue;
+        }
+        let (outcome, detail) = match p.load(ctx) {
+            Outcome::Skipped(why) => (StepOutcome::Skipped, why),
+            Outcome::Found(c, source) => {
+                let detail = format!("{} from {source}", c.access_key_id());
+                result = Some(Ok(c));
+                (StepOutcome::Found, detail)
+            }
+            Outcome::Failed(e) => {
+                let detail = format!("{}: {e}", e.kind());
+                result = Some(Err(e));
+                (StepOutcome::Error, detail)
+            }
+        };
+        steps.push(Step {
+            provider: p.method(),
+            outcome,
+            detail,
+        });
+    }
+    (steps, result.unwrap_or(Err(Error::NoCredentials)))
+}
+
+/// Steps for a resolution that ended before any provider ran.
+pub(crate) fn not_reached(why: &str) -> Vec<Step> {
+    provider::CHAIN
+        .iter()
+        .map(|p| Step {
+            provider: p.method(),
+            outcome: StepOutcome::Skipped,
+            detail: format!("not reached ({why})"),
+        })
+        .collect()
+}

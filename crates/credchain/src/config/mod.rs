@@ -1,0 +1,543 @@
+//! Locating, reading and normalizing the shared config and credentials
+//! files into botocore's profile map.
+//!
+//! Data flows one way: [`paths`] expansion → `credchain-ini` (configparser
+//! semantics, lossless) → normalization here (`[profile x]` names split with
+//! shlex, sub-properties, `[DEFAULT]` inheritance, merging) → [`ConfigFiles`].
+
+pub(crate) mod paths;
+pub(crate) mod shlex;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use credchain_ini::{Document, Sections};
+
+use crate::env_vars;
+use crate::error::Error;
+use crate::os::{Env, FileType, Fs};
+
+/// Files larger than this are refused rather than read into memory. botocore
+/// has no limit; a config file this large is a mistake or an attack.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Which file a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// The shared config file (`~/.aws/config`).
+    Config,
+    /// The shared credentials file (`~/.aws/credentials`).
+    Credentials,
+}
+
+/// Where a setting was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The file.
+    pub file: FileKind,
+    /// The 1-based line of the `name = value` line.
+    pub line: usize,
+}
+
+/// A setting's value: a string, or a nested block (`s3 =` followed by
+/// indented `key = value` lines, P-CFG-7).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A plain (possibly multi-line) string.
+    Str(String),
+    /// Sub-properties in first-seen order; a repeated sub-key keeps the last value.
+    Nested(Vec<(String, String)>),
+}
+
+impl Value {
+    /// The string value, if this is not a nested block.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::Nested(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be secrets (aws_secret_access_key); the map's Debug is
+        // used in test failure output, so show only the shape.
+        match self {
+            Value::Str(s) => write!(f, "Str(<{} chars>)", s.chars().count()),
+            Value::Nested(v) => {
+                f.write_str("Nested")?;
+                f.debug_list().entries(v.iter().map(|(k, _)| k)).finish()
+            }
+        }
+    }
+}
+
+/// One setting in a profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// The value.
+    pub value: Value,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+/// A small insertion-ordered map with Python `dict` update semantics:
+/// re-inserting a key keeps its position and replaces its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderedMap<V> {
+    entries: Vec<(String, V)>,
+    index: HashMap<String, usize>,
+}
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap {
+            entries: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<V> OrderedMap<V> {
+    /// Inserts or replaces `key`, keeping the position of an existing key.
+    pub fn insert(&mut self, key: String, value: V) {
+        if let Some(&i) = self.index.get(&key) {
+            self.entries[i].1 = value;
+        } else {
+            self.index.insert(key.clone(), self.entries.len());
+            self.entries.push((key, value));
+        }
+    }
+    /// Looks up a key.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.index.get(key).map(|&i| &self.entries[i].1)
+    }
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.index.get(key).map(|&i| &mut self.entries[i].1)
+    }
+    /// Whether the key is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.index.contains_key(key)
+    }
+    /// Entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+    /// Keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_str())
+    }
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A profile (or any other section): its settings in file order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    settings: OrderedMap<Setting>,
+    /// Header lines that defined this profile, in the order they were merged.
+    pub headers: Vec<Origin>,
+}
+
+impl Profile {
+    /// A setting by its lowercased name.
+    pub fn get(&self, key: &str) -> Option<&Setting> {
+        self.settings.get(key)
+    }
+    /// A setting's string value.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(|s| s.value.as_str())
+    }
+    /// Whether the key is present (botocore's `key in profile`).
+    pub fn contains(&self, key: &str) -> bool {
+        self.settings.contains_key(key)
+    }
+    /// All settings in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Setting)> {
+        self.settings.iter()
+    }
+    fn update_from(&mut self, other: &Profile) {
+        for (k, v) in other.settings.iter() {
+            self.settings.insert(k.to_owned(), v.clone());
+        }
+        self.headers.extend(other.headers.iter().copied());
+    }
+}
+
+/// What happened when a file was looked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Nothing at the path.
+    Missing,
+    /// Something that is not a regular file (botocore treats it as absent).
+    NotAFile,
+    /// A file that could not be opened; configparser skips it silently, so
+    /// it counts as empty.
+    Unreadable(String),
+    /// Read and parsed.
+    Loaded,
+}
+
+/// A located file: the path as configured and as expanded, and its status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedFile {
+    /// The path as configured (`~/.aws/config` or the env var's value).
+    pub configured: String,
+    /// The expanded path.
+    pub path: PathBuf,
+    /// What was found there.
+    pub status: FileStatus,
+}
+
+impl LoadedFile {
+    /// Whether the file was present and parsed.
+    pub fn is_loaded(&self) -> bool {
+        self.status == FileStatus::Loaded
+    }
+}
+
+/// A file parsed into sections with `[DEFAULT]` applied and sub-properties
+/// split: botocore's `raw_config_parse`.
+pub(crate) type RawSections = OrderedMap<Profile>;
+
+/// Reads `path` the way `raw_config_parse` does. `Ok((status, None))` means
+/// the file is absent (botocore's `ConfigNotFound`).
+pub(crate) fn raw_config_parse(
+    fs: &dyn Fs,
+    path: &Path,
+    kind: FileKind,
+) -> Result<(FileStatus, Option<RawSections>), Error> {
+    match fs.file_type(path) {
+        None => return Ok((FileStatus::Missing, None)),
+        Some(FileType::Dir | FileType::Other) => return Ok((FileStatus::NotAFile, None)),
+        Some(FileType::File) => {}
+    }
+    if let Some(len) = fs.len(path)
+        && len > MAX_FILE_SIZE
+    {
+        return Err(Error::ConfigParse {
+            path: path.to_owned(),
+            line: None,
+            detail: format!(
+                "file is {len} bytes; expected a config file under {MAX_FILE_SIZE} bytes"
+            ),
+        });
+    }
+    let bytes = match fs.read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok((
+                FileStatus::Unreadable(e.to_string()),
+                Some(RawSections::default()),
+            ));
+        }
+    };
+    let text = decode_utf8(&bytes).map_err(|line| Error::ConfigParse {
+        path: path.to_owned(),
+        line: Some(line),
+        detail: "not valid UTF-8; expected a UTF-8 text file".into(),
+    })?;
+    let sections = Document::parse(text)
+        .sections()
+        .map_err(|d| Error::ConfigParse {
+            path: path.to_owned(),
+            line: Some(d.line()),
+            detail: d.message(),
+        })?;
+    Ok((FileStatus::Loaded, Some(normalize(&sections, path, kind)?)))
+}
+
+/// Decodes UTF-8, or returns the 1-based line of the first invalid byte.
+pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, usize> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+    })
+}
+
+fn normalize(sections: &Sections, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
+    let mut out = RawSections::default();
+    for section in &sections.sections {
+        let mut profile = Profile {
+            settings: OrderedMap::default(),
+            headers: vec![Origin {
+                file: kind,
+                line: section.line,
+            }],
+        };
+        for entry in sections.options(section) {
+            let origin = Origin {
+                file: kind,
+                line: entry.line,
+            };
+            let value = if entry.value.starts_with('\n') {
+                Value::Nested(parse_nested(&entry.value).map_err(|()| Error::ConfigParse {
+                    path: path.to_owned(),
+                    line: Some(entry.line),
+                    detail: format!(
+                        "expected every indented line under `{}` to be `key = value` \
+                         (sub-properties take `=`, not `:`)",
+                        entry.name
+                    ),
+                })?)
+            } else {
+                Value::Str(entry.value.clone())
+            };
+            profile
+                .settings
+                .insert(entry.name.clone(), Setting { value, origin });
+        }
+        out.insert(section.name.clone(), profile);
+    }
+    Ok(out)
+}
+
+/// Python `str.splitlines()` line boundaries.
+pub(crate) fn is_py_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// botocore's `_parse_nested`: each non-blank line must be `key = value`
+/// (split at the first `=`; `:` is not a delimiter here).
+fn parse_nested(value: &str) -> Result<Vec<(String, String)>, ()> {
+    let mut map: OrderedMap<String> = OrderedMap::default();
+    for line in value.split(is_py_line_break) {
+        let line = credchain_ini::py_strip(line);
+        if line.is_empty() {
+            continue;
+        }
+        let (k, v) = line.split_once('=').ok_or(())?;
+        map.insert(
+            credchain_ini::py_strip(k).to_owned(),
+            credchain_ini::py_strip(v).to_owned(),
+        );
+    }
+    Ok(map.entries)
+}
+
+/// Both shared files, loaded and merged: botocore's `Session.full_config`.
+#[derive(Clone, Debug)]
+pub struct ConfigFiles {
+    /// The config file.
+    pub config: LoadedFile,
+    /// The credentials file.
+    pub credentials: LoadedFile,
+    config_profiles: OrderedMap<Profile>,
+    sso_sessions: OrderedMap<Profile>,
+    services: OrderedMap<Profile>,
+    other_sections: OrderedMap<Profile>,
+    credential_sections: OrderedMap<Profile>,
+    merged: OrderedMap<Profile>,
+}
+
+/// The configured path of the config file: `AWS_CONFIG_FILE` if present
+/// (even empty), else `~/.aws/config`.
+pub fn config_file_setting(env: &dyn Env) -> String {
+    env.get(env_vars::AWS_CONFIG_FILE)
+        .unwrap_or_else(|| "~/.aws/config".into())
+}
+
+/// The configured path of the credentials file.
+pub fn credentials_file_setting(env: &dyn Env) -> String {
+    env.get(env_vars::AWS_SHARED_CREDENTIALS_FILE)
+        .unwrap_or_else(|| "~/.aws/credentials".into())
+}
+
+/// Maps a config-file section name to its profile (or sso-session /
+/// services) name: `profile NAME` split with shlex into exactly two tokens
+/// (P-CFG-4). `None` drops the section.
+fn parse_section_name(key: &str) -> Option<String> {
+    let mut parts = shlex::split(key).ok()?;
+    (parts.len() == 2).then(|| parts.swap_remove(1))
+}
+
+impl ConfigFiles {
+    /// Locates, reads and merges both files. A file that does not parse is
+    /// an error for the whole resolution (P-CHAIN-9); the config file is
+    /// read first, as botocore does.
+    pub fn load(env: &dyn Env, fs: &dyn Fs) -> Result<ConfigFiles, Error> {
+        let cfg_setting = config_file_setting(env);
+        let cfg_path = paths::expand(&cfg_setting, env, fs);
+        let (cfg_status, cfg_raw) = raw_config_parse(fs, &cfg_path, FileKind::Config)?;
+        let cred_setting = credentials_file_setting(env);
+        let cred_path = paths::expand(&cred_setting, env, fs);
+        let (cred_status, cred_raw) = raw_config_parse(fs, &cred_path, FileKind::Credentials)?;
+        Ok(ConfigFiles::from_parts(
+            LoadedFile {
+                configured: cfg_setting,
+                path: cfg_path,
+                status: cfg_status,
+            },
+            cfg_raw,
+            LoadedFile {
+                configured: cred_setting,
+                path: cred_path,
+                status: cred_status,
+            },
+            cred_raw,
+        ))
+    }
+
+    /// Parses file contents directly (for tests and tools that already hold
+    /// the text). `None` means the file is absent.
+    pub fn from_texts(
+        config: Option<&str>,
+        credentials: Option<&str>,
+    ) -> Result<ConfigFiles, Error> {
+        let parse = |text: Option<&str>, name: &str, kind| -> Result<_, Error> {
+            let Some(text) = text else {
+                return Ok((FileStatus::Missing, None));
+            };
+            let path = PathBuf::from(name);
+            let sections = Document::parse(text)
+                .sections()
+                .map_err(|d| Error::ConfigParse {
+                    path: path.clone(),
+                    line: Some(d.line()),
+                    detail: d.message(),
+                })?;
+            Ok((FileStatus::Loaded, Some(normalize(&sections, &path, kind)?)))
+        };
+        let (cs, c) = parse(config, "config", FileKind::Config)?;
+        let (ks, k) = parse(credentials, "credentials", FileKind::Credentials)?;
+        let file = |name: &str, status| LoadedFile {
+            configured: name.into(),
+            path: name.into(),
+            status,
+        };
+        Ok(ConfigFiles::from_parts(
+            file("config", cs),
+            c,
+            file("credentials", ks),
+            k,
+        ))
+    }
+
+    fn from_parts(
+        config: LoadedFile,
+        cfg_raw: Option<RawSections>,
+        credentials: LoadedFile,
+        cred_raw: Option<RawSections>,
+    ) -> ConfigFiles {
+        let mut config_profiles = OrderedMap::default();
+        let mut sso_sessions = OrderedMap::default();
+        let mut services = OrderedMap::default();
+        let mut other_sections = OrderedMap::default();
+        for (key, values) in cfg_raw.unwrap_or_default().entries {
+            // botocore's build_profile_map: prefix matches, in this order.
+            let target = if key.starts_with("profile") {
+                Some(&mut config_profiles)
+            } else if key.starts_with("sso-session") {
+                Some(&mut sso_sessions)
+            } else if key.starts_with("services") {
+                Some(&mut services)
+            } else {
+                None
+            };
+            match target {
+                Some(map) => {
+                    if let Some(name) = parse_section_name(&key) {
+                        map.insert(name, values);
+                    }
+                }
+                None if key == "default" => config_profiles.insert(key, values),
+                None => other_sections.insert(key, values),
+            }
+        }
+        let credential_sections = cred_raw.unwrap_or_default();
+        let mut merged = config_profiles.clone();
+        for (name, values) in credential_sections.iter() {
+            match merged.get_mut(name) {
+                Some(p) => p.update_from(values),
+                None => merged.insert(name.to_owned(), values.clone()),
+            }
+        }
+        ConfigFiles {
+            config,
+            credentials,
+            config_profiles,
+            sso_sessions,
+            services,
+            other_sections,
+            credential_sections,
+            merged,
+        }
+    }
+
+    /// The merged profile map (credentials-file values win per key, P-MERGE-1).
+    pub fn profiles(&self) -> &OrderedMap<Profile> {
+        &self.merged
+    }
+    /// A merged profile.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.merged.get(name)
+    }
+    /// Profiles defined in the config file only (what the `config-file`
+    /// provider reads, P-MERGE-3).
+    pub fn config_profiles(&self) -> &OrderedMap<Profile> {
+        &self.config_profiles
+    }
+    /// Sections of the credentials file, by verbatim name (P-CFG-6).
+    pub fn credential_sections(&self) -> &OrderedMap<Profile> {
+        &self.credential_sections
+    }
+    /// `[sso-session NAME]` sections.
+    pub fn sso_sessions(&self) -> &OrderedMap<Profile> {
+        &self.sso_sessions
+    }
+    /// `[services NAME]` sections.
+    pub fn services(&self) -> &OrderedMap<Profile> {
+        &self.services
+    }
+    /// Other top-level config sections (`[preview]`, `[plugins]`, ...).
+    pub fn other_sections(&self) -> &OrderedMap<Profile> {
+        &self.other_sections
+    }
+    /// `available_profiles`: config profiles in file order, then profiles
+    /// only in the credentials file (P-MERGE-4).
+    pub fn available_profiles(&self) -> Vec<&str> {
+        self.merged.keys().collect()
+    }
+    /// The file a setting came from.
+    pub fn file(&self, kind: FileKind) -> &LoadedFile {
+        match kind {
+            FileKind::Config => &self.config,
+            FileKind::Credentials => &self.credentials,
+        }
+    }
+    /// `path:line` for an origin, using the configured (unexpanded) path
+    /// when it starts with `~`, which is what users recognise.
+    pub fn describe(&self, origin: Origin) -> String {
+        let f = self.file(origin.file);
+        let shown = if f.configured.starts_with('~') {
+            f.configured.clone()
+        } else {
+            f.path.display().to_string()
+        };
+        format!("{shown}:{}", origin.line)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,55 @@
+/*!
+credchain resolves AWS credentials and configuration **exactly** as
+botocore does: the same provider order, the same file-parsing quirks, the
+same error kinds (botocore's exception class names, see [`Error::kind`]).
+
+```text
+ files + environment ──► config (paths, credchain-ini, normalize) ──► ConfigFiles
+                                                                        │
+ Session (profile selection, resolver lookups) ──► chain (providers) ──► Credentials
+                                                        │
+                                                        └──► Step log (explain)
+```
+
+Start with [`Session`]:
+
+```no_run
+let session = credchain::Session::new();
+let resolution = session.explain();
+for step in &resolution.steps {
+    println!("{:<30} {:<8} {}", step.provider, step.outcome.as_str(), step.detail);
+}
+```
+
+All OS access goes through [`os::Os`] (environment, filesystem, clock), so
+everything can be run against in-memory fakes.
+
+# Known differences to botocore
+
+* Explicit keys on a [`Session`] are checked for completeness (botocore's
+  client-level rule, P-CHAIN-10), whereas `boto3.Session` accepts an access
+  key alone (P-CHAIN-11).
+* Credentials are resolved eagerly: an expired `AWS_CREDENTIAL_EXPIRATION`
+  fails at resolution time, where botocore fails on first use of the key.
+* The network providers (assume-role, web identity, SSO, login,
+  credential_process, container, IMDS) are detected but not yet executed:
+  a configuration that triggers one yields `NotSupportedYet` instead of
+  credentials.
+* Files larger than 64 MiB are refused with `ConfigParseError`.
+*/
+
+pub mod chain;
+pub mod config;
+pub mod credentials;
+pub mod env_vars;
+pub mod error;
+pub mod os;
+mod provider;
+pub mod session;
+pub mod time;
+
+pub use chain::{Step, StepOutcome};
+pub use config::ConfigFiles;
+pub use credentials::{Credentials, Method, SecretString};
+pub use error::Error;
+pub use session::{Resolution, Session, SessionBuilder};

@@ -1,0 +1,213 @@
+//! The operating system as seen by credchain: environment, filesystem and
+//! clock behind small traits, so every provider can be tested against fakes.
+//!
+//! This is the only module that touches `std::env`, `std::fs` and
+//! `SystemTime::now`; everything else takes an [`Os`].
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Read access to environment variables.
+///
+/// `get` returns `Some("")` for a variable that is set to the empty string:
+/// botocore distinguishes "present" from "non-empty" in several places.
+pub trait Env: Send + Sync {
+    /// The value of `key`, if set.
+    fn get(&self, key: &str) -> Option<String>;
+    /// The user's home directory when `HOME` is not set (Python falls back
+    /// to the password database).
+    fn fallback_home(&self) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// What a path is, as far as the loaders care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileType {
+    /// A regular file (after following symlinks).
+    File,
+    /// A directory.
+    Dir,
+    /// Anything else that exists (socket, fifo, device).
+    Other,
+}
+
+/// Read access to the filesystem.
+pub trait Fs: Send + Sync {
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// What is at `path` (following symlinks), or `None` if nothing is or it
+    /// cannot be inspected — Python's `os.path.isfile` treats both alike.
+    fn file_type(&self, path: &Path) -> Option<FileType>;
+    /// The size in bytes of a file, if it can be inspected.
+    fn len(&self, path: &Path) -> Option<u64>;
+}
+
+/// The wall clock.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The bundle of OS services a session runs against.
+#[derive(Clone)]
+pub struct Os {
+    /// Environment variables.
+    pub env: Arc<dyn Env>,
+    /// Filesystem.
+    pub fs: Arc<dyn Fs>,
+    /// Clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Os {
+    /// The real process environment, filesystem and clock.
+    pub fn real() -> Os {
+        Os {
+            env: Arc::new(RealEnv),
+            fs: Arc::new(RealFs),
+            clock: Arc::new(RealClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for Os {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Os { .. }")
+    }
+}
+
+/// The process environment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealEnv;
+
+impl Env for RealEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        // Python decodes undecodable bytes with surrogateescape; a lossy
+        // conversion is the closest faithful behaviour for lookups.
+        std::env::var_os(key).map(|v| v.to_string_lossy().into_owned())
+    }
+    fn fallback_home(&self) -> Option<PathBuf> {
+        std::env::home_dir()
+    }
+}
+
+/// The real filesystem.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealFs;
+
+impl Fs for RealFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn file_type(&self, path: &Path) -> Option<FileType> {
+        let md = std::fs::metadata(path).ok()?;
+        Some(if md.is_file() {
+            FileType::File
+        } else if md.is_dir() {
+            FileType::Dir
+        } else {
+            FileType::Other
+        })
+    }
+    fn len(&self, path: &Path) -> Option<u64> {
+        std::fs::metadata(path).ok().map(|m| m.len())
+    }
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealClock;
+
+impl Clock for RealClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// An environment backed by a map, for tests and embedding.
+#[derive(Clone, Debug, Default)]
+pub struct MapEnv(pub BTreeMap<String, String>);
+
+impl MapEnv {
+    /// Builds an environment from `(name, value)` pairs.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> MapEnv {
+        MapEnv(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl Env for MapEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+}
+
+/// An in-memory filesystem, for tests.
+#[derive(Clone, Debug, Default)]
+pub struct MemFs {
+    files: BTreeMap<PathBuf, Option<Vec<u8>>>,
+}
+
+impl MemFs {
+    /// An empty filesystem.
+    pub fn new() -> MemFs {
+        MemFs::default()
+    }
+    /// Adds a file.
+    #[must_use]
+    pub fn with_file(mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> MemFs {
+        self.files.insert(path.into(), Some(contents.into()));
+        self
+    }
+    /// Adds a directory.
+    #[must_use]
+    pub fn with_dir(mut self, path: impl Into<PathBuf>) -> MemFs {
+        self.files.insert(path.into(), None);
+        self
+    }
+}
+
+impl Fs for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.files.get(path) {
+            Some(Some(b)) => Ok(b.clone()),
+            Some(None) => Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            )),
+            None => Err(io::Error::new(io::ErrorKind::NotFound, "not found")),
+        }
+    }
+    fn file_type(&self, path: &Path) -> Option<FileType> {
+        self.files.get(path).map(|f| match f {
+            Some(_) => FileType::File,
+            None => FileType::Dir,
+        })
+    }
+    fn len(&self, path: &Path) -> Option<u64> {
+        match self.files.get(path) {
+            Some(Some(b)) => Some(b.len() as u64),
+            _ => None,
+        }
+    }
+}
+
+/// A clock stuck at one instant, for tests.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedClock(pub SystemTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> SystemTime {
+        self.0
+    }
+}

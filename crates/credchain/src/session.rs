@@ -1,0 +1,440 @@
+//! [`Session`]: the boto3-shaped entry point. It selects the profile,
+//! performs the configuration lookups botocore performs while building its
+//! credential resolver (which is where `ProfileNotFound` and
+//! `ConfigParseError` surface, P-CHAIN-8/9), then runs the chain.
+
+use std::cell::OnceCell;
+
+use crate::chain::{self, Ctx, Mode, Step, StepOutcome};
+use crate::config::{ConfigFiles, Profile, Value};
+use crate::credentials::{Credentials, Method, SecretString};
+use crate::env_vars as ev;
+use crate::error::Error;
+use crate::os::Os;
+
+/// Where the profile name came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// Given to the session (`--profile`, `Session(profile_name=)`).
+    Session,
+    /// `AWS_DEFAULT_PROFILE` (checked first by botocore).
+    AwsDefaultProfile,
+    /// `AWS_PROFILE`.
+    AwsProfile,
+    /// Nothing named one: `default` is used.
+    Default,
+}
+
+/// The selected profile and how it was chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileSelection {
+    /// The name as set, or `None` when no source named one.
+    pub name: Option<String>,
+    /// Which source set it.
+    pub source: ProfileSource,
+    /// Sources that were set but lost, with the reason.
+    pub ignored: Vec<String>,
+}
+
+impl ProfileSelection {
+    /// The profile providers look up: the name, or `default` when none (or
+    /// an empty one) was given — botocore's `profile or 'default'`.
+    pub fn effective(&self) -> &str {
+        match self.name.as_deref() {
+            Some(n) if !n.is_empty() => n,
+            _ => "default",
+        }
+    }
+    /// Whether the profile was given to the session, which disables the env
+    /// provider (P-CHAIN-6).
+    pub fn is_explicit(&self) -> bool {
+        self.source == ProfileSource::Session
+    }
+    /// A short description of the source, e.g. `--profile` or `AWS_PROFILE`.
+    pub fn source_name(&self) -> &'static str {
+        match self.source {
+            ProfileSource::Session => "--profile",
+            ProfileSource::AwsDefaultProfile => ev::AWS_DEFAULT_PROFILE,
+            ProfileSource::AwsProfile => ev::AWS_PROFILE,
+            ProfileSource::Default => "default",
+        }
+    }
+}
+
+/// A full account of one credential resolution.
+#[derive(Debug)]
+pub struct Resolution {
+    /// The profile and how it was chosen.
+    pub profile: ProfileSelection,
+    /// One step per provider, in chain order.
+    pub steps: Vec<Step>,
+    /// The credentials, or why there are none.
+    pub result: Result<Credentials, Error>,
+}
+
+/// Where a configuration value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueSource {
+    /// Set on the session.
+    Session,
+    /// An environment variable.
+    Env(&'static str),
+    /// The merged profile; the origin says which file and line.
+    Profile(crate::config::Origin),
+}
+
+/// Keys passed directly to the session.
+#[derive(Clone, Debug, Default)]
+struct ExplicitKeys {
+    access_key_id: Option<String>,
+    secret_access_key: Option<SecretString>,
+    session_token: Option<SecretString>,
+}
+
+/// Builds a [`Session`].
+#[derive(Debug, Default)]
+pub struct SessionBuilder {
+    os: Option<Os>,
+    profile: Option<String>,
+    region: Option<String>,
+    keys: ExplicitKeys,
+}
+
+impl SessionBuilder {
+    /// Use this environment, filesystem and clock instead of the real ones.
+    #[must_use]
+    pub fn os(mut self, os: Os) -> SessionBuilder {
+        self.os = Some(os);
+        self
+    }
+    /// Select a profile explicitly (like `--profile`).
+    #[must_use]
+    pub fn profile_name(mut self, name: impl Into<String>) -> SessionBuilder {
+        self.profile = Some(name.into());
+        self
+    }
+    /// Select a region explicitly (like `--region`).
+    #[must_use]
+    pub fn region_name(mut self, region: impl Into<String>) -> SessionBuilder {
+        self.region = Some(region.into());
+        self
+    }
+    /// Use these keys and skip the chain (method `explicit`).
+    #[must_use]
+    pub fn credentials(
+        mut self,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+        session_token: Option<String>,
+    ) -> SessionBuilder {
+        self.keys = ExplicitKeys {
+            access_key_id,
+            secret_access_key: secret_access_key.map(SecretString::new),
+            session_token: session_token.map(SecretString::new),
+        };
+        self
+    }
+    /// Builds the session. Nothing is read until it is used.
+    pub fn build(self) -> Session {
+        Session {
+            os: self.os.unwrap_or_else(Os::real),
+            profile: self.profile,
+            region: self.region,
+            keys: self.keys,
+            files: OnceCell::new(),
+        }
+    }
+}
+
+/// A configuration session, shaped like `boto3.Session`.
+///
+/// ```no_run
+/// let session = credchain::Session::builder().profile_name("dev").build();
+/// match session.get_credentials() {
+///     Ok(Some(c)) => println!("{} via {}", c.access_key_id(), c.method()),
+///     Ok(None) => println!("no credentials"),
+///     Err(e) => eprintln!("{}: {e}", e.kind()),
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Session {
+    os: Os,
+    profile: Option<String>,
+    region: Option<String>,
+    keys: ExplicitKeys,
+    files: OnceCell<Result<ConfigFiles, Error>>,
+}
+
+/// Python `int(str)`: optional whitespace, sign, digits with single
+/// underscores between them.
+fn is_py_int(s: &str) -> bool {
+    let t = credchain_ini::py_strip(s);
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    !t.is_empty()
+        && !t.starts_with('_')
+        && !t.ends_with('_')
+        && !t.contains("__")
+        && t.chars().all(|c| c.is_ascii_digit() || c == '_')
+}
+
+impl Session {
+    /// A builder.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// A session on the real environment with no explicit settings.
+    pub fn new() -> Session {
+        Session::builder().build()
+    }
+
+    /// The OS services this session runs against.
+    pub fn os(&self) -> &Os {
+        &self.os
+    }
+
+    /// Both shared files, loaded once per session (P-CHAIN-12).
+    pub fn config_files(&self) -> Result<&ConfigFiles, Error> {
+        self.files
+            .get_or_init(|| ConfigFiles::load(&*self.os.env, &*self.os.fs))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The selected profile: session, then `AWS_DEFAULT_PROFILE`, then
+    /// `AWS_PROFILE` (P-CHAIN-5); an env var counts when present, even empty.
+    pub fn profile(&self) -> ProfileSelection {
+        let env = &*self.os.env;
+        let dflt = env.get(ev::AWS_DEFAULT_PROFILE);
+        let prof = env.get(ev::AWS_PROFILE);
+        let mut ignored = Vec::new();
+        let (name, source) = if let Some(p) = &self.profile {
+            for (var, v) in [(ev::AWS_DEFAULT_PROFILE, &dflt), (ev::AWS_PROFILE, &prof)] {
+                if let Some(v) = v {
+                    ignored.push(format!("{var}={v} ignored: --profile given"));
+                }
+            }
+            (Some(p.clone()), ProfileSource::Session)
+        } else if let Some(d) = dflt {
+            if let Some(p) = &prof {
+                ignored.push(format!(
+                    "{}={p} ignored: botocore checks {} first (P-CHAIN-5; AWS CLI v2 does the opposite)",
+                    ev::AWS_PROFILE,
+                    ev::AWS_DEFAULT_PROFILE
+                ));
+            }
+            (Some(d), ProfileSource::AwsDefaultProfile)
+        } else if let Some(p) = prof {
+            (Some(p), ProfileSource::AwsProfile)
+        } else {
+            (None, ProfileSource::Default)
+        };
+        ProfileSelection {
+            name,
+            source,
+            ignored,
+        }
+    }
+
+    /// The current profile's merged settings, as botocore's
+    /// `get_scoped_config`: a named profile must exist; without a name,
+    /// `default` or nothing.
+    pub fn scoped_profile(&self) -> Result<Option<&Profile>, Error> {
+        let files = self.config_files()?;
+        match self.profile().name {
+            None => Ok(files.profile("default")),
+            Some(n) => files
+                .profile(&n)
+                .map(Some)
+                .ok_or(Error::ProfileNotFound { profile: n }),
+        }
+    }
+
+    /// The lookups botocore's `create_credential_resolver` makes before any
+    /// provider runs, in its order, with its conversions. These are what
+    /// raise `ConfigParseError`, `ProfileNotFound`, `ValueError` and
+    /// `InvalidIMDSEndpointModeError` even when env keys would win. When the
+    /// environment supplies every one of them, the profile is never consulted
+    /// and a missing profile goes unnoticed, as in botocore (P-CHAIN-8).
+    fn resolver_lookups(&self) -> Result<(), Error> {
+        let env = &*self.os.env;
+        let lookup = |key: &str, var: &str| -> Result<Option<Value>, Error> {
+            if let Some(v) = env.get(var) {
+                return Ok(Some(Value::Str(v)));
+            }
+            Ok(self
+                .scoped_profile()?
+                .and_then(|p| p.get(key))
+                .map(|s| s.value.clone()))
+        };
+        let int = |key: &str, var: &str| -> Result<(), Error> {
+            match lookup(key, var)? {
+                Some(Value::Str(s)) if !is_py_int(&s) => Err(Error::InvalidInteger {
+                    setting: key.into(),
+                    value: s,
+                }),
+                Some(Value::Nested(_)) => Err(Error::InvalidInteger {
+                    setting: key.into(),
+                    value: "<sub-properties>".into(),
+                }),
+                _ => Ok(()),
+            }
+        };
+        int("metadata_service_timeout", ev::AWS_METADATA_SERVICE_TIMEOUT)?;
+        int(
+            "metadata_service_num_attempts",
+            ev::AWS_METADATA_SERVICE_NUM_ATTEMPTS,
+        )?;
+        lookup(
+            "ec2_metadata_service_endpoint",
+            ev::AWS_EC2_METADATA_SERVICE_ENDPOINT,
+        )?;
+        match lookup(
+            "ec2_metadata_service_endpoint_mode",
+            ev::AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE,
+        )? {
+            Some(Value::Str(m)) => {
+                if !["ipv4", "ipv6"].contains(&m.to_lowercase().as_str()) {
+                    return Err(Error::InvalidImdsEndpointMode { mode: m });
+                }
+            }
+            Some(Value::Nested(_)) => {
+                return Err(Error::InvalidImdsEndpointMode {
+                    mode: "<sub-properties>".into(),
+                });
+            }
+            None => {
+                lookup("imds_use_ipv6", ev::AWS_IMDS_USE_IPV6)?;
+            }
+        }
+        lookup("ec2_metadata_v1_disabled", ev::AWS_EC2_METADATA_V1_DISABLED)?;
+        Ok(())
+    }
+
+    fn resolve(&self, mode: Mode) -> Resolution {
+        let profile = self.profile();
+        if self.keys.access_key_id.is_some() || self.keys.secret_access_key.is_some() {
+            return self.explicit(profile);
+        }
+        if let Err(e) = self.resolver_lookups() {
+            let why = format!("{} before any provider ran", e.kind());
+            return Resolution {
+                profile,
+                steps: chain::not_reached(&why),
+                result: Err(e),
+            };
+        }
+        let ctx = Ctx {
+            os: &self.os,
+            profile: profile.effective(),
+            explicit_profile: profile.is_explicit(),
+            files: &self.files,
+        };
+        let (steps, result) = chain::run(&ctx, mode);
+        Resolution {
+            profile,
+            steps,
+            result,
+        }
+    }
+
+    fn explicit(&self, profile: ProfileSelection) -> Resolution {
+        let k = &self.keys;
+        let result = match (&k.access_key_id, &k.secret_access_key) {
+            (Some(ak), Some(sk)) => Ok(Credentials::new(
+                ak.clone(),
+                sk.expose(),
+                k.session_token.as_ref().map(|t| t.expose().to_owned()),
+                Method::Explicit,
+            )),
+            (None, _) => Err(Error::PartialCredentials {
+                provider: Method::Explicit,
+                missing: "aws_access_key_id".into(),
+            }),
+            (_, None) => Err(Error::PartialCredentials {
+                provider: Method::Explicit,
+                missing: "aws_secret_access_key".into(),
+            }),
+        };
+        let mut steps = vec![Step {
+            provider: Method::Explicit,
+            outcome: if result.is_ok() {
+                StepOutcome::Found
+            } else {
+                StepOutcome::Error
+            },
+            detail: match &result {
+                Ok(c) => format!("{} passed to the session", c.access_key_id()),
+                Err(e) => e.to_string(),
+            },
+        }];
+        steps.extend(chain::not_reached("explicit keys bypass the chain"));
+        Resolution {
+            profile,
+            steps,
+            result,
+        }
+    }
+
+    /// Resolves credentials like botocore's `get_credentials()`: `Ok(None)`
+    /// when no provider has any.
+    pub fn get_credentials(&self) -> Result<Option<Credentials>, Error> {
+        match self.resolve(Mode::Resolve).result {
+            Ok(c) => Ok(Some(c)),
+            Err(Error::NoCredentials) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Resolves credentials and records every step, including what the
+    /// winner shadows.
+    pub fn explain(&self) -> Resolution {
+        self.resolve(Mode::Explain)
+    }
+
+    /// Profile names in botocore's `available_profiles` order (P-MERGE-4).
+    pub fn available_profiles(&self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .config_files()?
+            .available_profiles()
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// The region: session, then `AWS_DEFAULT_REGION` (botocore ignores
+    /// `AWS_REGION`), then the profile's `region` (P-NC-1/2).
+    pub fn region_name(&self) -> Result<Option<(String, ValueSource)>, Error> {
+        if let Some(r) = &self.region {
+            return Ok(Some((r.clone(), ValueSource::Session)));
+        }
+        if let Some(r) = self.os.env.get(ev::AWS_DEFAULT_REGION) {
+            return Ok(Some((r, ValueSource::Env(ev::AWS_DEFAULT_REGION))));
+        }
+        Ok(self.scoped_profile()?.and_then(|p| {
+            let s = p.get("region")?;
+            Some((s.value.as_str()?.to_owned(), ValueSource::Profile(s.origin)))
+        }))
+    }
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_py_int;
+
+    #[test]
+    fn python_int_literals() {
+        for ok in ["1", " 2 ", "+3", "-4", "1_000", "007"] {
+            assert!(is_py_int(ok), "{ok}");
+        }
+        for bad in ["", "1.5", "abc", "1__0", "_1", "1_", "0x10", "- 1"] {
+            assert!(!is_py_int(bad), "{bad}");
+        }
+    }
+}
