@@ -164,3 +164,6 @@ pub(crate) fn not_reached(why: &str) -> Vec<Step> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
