@@ -7,11 +7,13 @@ use credchain::Session;
 use credchain::os::Os;
 
 use crate::cli::GlobalArgs;
+use crate::output;
 
 /// Exit code for a failed command (the AWS CLI's 255).
 pub(crate) const EXIT_ERROR: u8 = 255;
 
-/// Builds the session the global flags describe.
+/// Builds the session the global flags describe; with `--debug`, traces
+/// the profile selection and the files it reads (paths only, no values).
 pub(crate) fn session(global: &GlobalArgs) -> Session {
     let mut b = Session::builder().os(Os::real());
     if let Some(p) = &global.profile {
@@ -20,5 +22,32 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
     if let Some(r) = &global.region {
         b = b.region_name(r.clone());
     }
-    b.build()
+    let session = b.build();
+    if global.debug {
+        let sel = session.profile();
+        output::debug(
+            true,
+            &format!("profile {} (from {})", sel.effective(), sel.source_name()),
+        );
+        for note in &sel.ignored {
+            output::debug(true, note);
+        }
+        match session.config_files() {
+            Ok(f) => {
+                for file in [&f.config, &f.credentials] {
+                    output::debug(
+                        true,
+                        &format!(
+                            "{} -> {}: {:?}",
+                            file.configured,
+                            file.path.display(),
+                            file.status
+                        ),
+                    );
+                }
+            }
+            Err(e) => output::debug(true, &format!("loading files failed: {}", e.kind())),
+        }
+    }
+    session
 }
