@@ -1,0 +1,4 @@
+//! Integration tests for the `credchain` crate, built as one test binary
+//! (one link step instead of one per file). Add new files as modules here.
+
+mod vectors;
