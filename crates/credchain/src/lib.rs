@@ -45,6 +45,7 @@ pub mod env_vars;
 pub mod error;
 pub mod os;
 mod provider;
+mod pyint;
 pub mod session;
 pub mod time;
 

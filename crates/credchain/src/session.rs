@@ -11,6 +11,7 @@ use crate::credentials::{Credentials, Method, SecretString};
 use crate::env_vars as ev;
 use crate::error::Error;
 use crate::os::Os;
+use crate::pyint::is_py_int;
 
 /// Where the profile name came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,18 +164,6 @@ pub struct Session {
     region: Option<String>,
     keys: ExplicitKeys,
     files: OnceCell<Result<ConfigFiles, Error>>,
-}
-
-/// Python `int(str)`: optional whitespace, sign, digits with single
-/// underscores between them.
-fn is_py_int(s: &str) -> bool {
-    let t = credchain_ini::py_strip(s);
-    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
-    !t.is_empty()
-        && !t.starts_with('_')
-        && !t.ends_with('_')
-        && !t.contains("__")
-        && t.chars().all(|c| c.is_ascii_digit() || c == '_')
 }
 
 impl Session {
@@ -421,20 +410,5 @@ impl Session {
 impl Default for Session {
     fn default() -> Session {
         Session::new()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_py_int;
-
-    #[test]
-    fn python_int_literals() {
-        for ok in ["1", " 2 ", "+3", "-4", "1_000", "007"] {
-            assert!(is_py_int(ok), "{ok}");
-        }
-        for bad in ["", "1.5", "abc", "1__0", "_1", "1_", "0x10", "- 1"] {
-            assert!(!is_py_int(bad), "{bad}");
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! One module per command. Each returns an exit code.
 
 pub(crate) mod configure;
+pub(crate) mod configure_write;
 pub(crate) mod explain;
 
 use credchain::Session;
@@ -16,7 +17,9 @@ pub(crate) const EXIT_ERROR: u8 = 255;
 /// the profile selection and the files it reads (paths only, no values).
 pub(crate) fn session(global: &GlobalArgs) -> Session {
     let mut b = Session::builder().os(Os::real());
-    if let Some(p) = &global.profile {
+    // The AWS CLI sets the profile only `if args.profile:`, so an empty
+    // `--profile ''` selects nothing and the env/default profile applies.
+    if let Some(p) = global.profile.as_ref().filter(|p| !p.is_empty()) {
         b = b.profile_name(p.clone());
     }
     if let Some(r) = &global.region {
