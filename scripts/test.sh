@@ -22,6 +22,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== vector exception list still matches botocore"
+python3 scripts/verify_vector_exceptions.py --check
 echo "== differential test against botocore"
 cargo build --locked -p credchain-cli
 python3 tests/differential/botocore_diff.py --binary target/debug/credchain \
