@@ -45,10 +45,11 @@ pub(crate) enum OutputFormat {
 pub(crate) enum Command {
     /// Walk the whole credential chain and say why each source won or was skipped.
     Explain,
-    /// Read configuration and credentials (the `aws configure` family).
+    /// Read and write configuration and credentials (the `aws configure`
+    /// family). Without a subcommand: prompt for keys, region and output.
     Configure {
         #[command(subcommand)]
-        command: ConfigureCommand,
+        command: Option<ConfigureCommand>,
     },
 }
 
@@ -62,6 +63,32 @@ pub(crate) enum ConfigureCommand {
     Get {
         /// The setting name.
         name: String,
+    },
+    /// Write one setting (`region`, `profile.dev.region`, `s3.addressing_style`,
+    /// `sso-session.NAME.KEY`, `services.NAME.s3.endpoint_url`, ...).
+    Set {
+        /// The setting name.
+        name: String,
+        /// The value; `-` reads it from stdin (keeps secrets out of argv).
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
+    /// Remove one setting's lines (a missing setting is not an error).
+    Unset {
+        /// The setting name, in any form `set` accepts.
+        name: String,
+    },
+    /// Import access keys from the IAM console's CSV into the credentials file.
+    Import {
+        /// The CSV file (`file://` prefix optional).
+        #[arg(long, value_name = "FILE")]
+        csv: String,
+        /// Prefix for the profile names.
+        #[arg(long, value_name = "PREFIX", default_value = "")]
+        profile_prefix: String,
+        /// Skip rows without an access key instead of failing.
+        #[arg(long)]
+        skip_invalid: bool,
     },
     /// Print the resolved credentials for other tools.
     ExportCredentials {

@@ -29,10 +29,20 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Explain => commands::explain::run(g),
         Command::Configure { command } => match command {
-            ConfigureCommand::List => commands::configure::list(g),
-            ConfigureCommand::ListProfiles => commands::configure::list_profiles(g),
-            ConfigureCommand::Get { name } => commands::configure::get(g, name),
-            ConfigureCommand::ExportCredentials { format } => {
+            None => commands::configure_write::interactive(g),
+            Some(ConfigureCommand::List) => commands::configure::list(g),
+            Some(ConfigureCommand::ListProfiles) => commands::configure::list_profiles(g),
+            Some(ConfigureCommand::Get { name }) => commands::configure_write::get(g, name),
+            Some(ConfigureCommand::Set { name, value }) => {
+                commands::configure_write::set(g, name, value)
+            }
+            Some(ConfigureCommand::Unset { name }) => commands::configure_write::unset(g, name),
+            Some(ConfigureCommand::Import {
+                csv,
+                profile_prefix,
+                skip_invalid,
+            }) => commands::configure_write::import(g, csv, profile_prefix, *skip_invalid),
+            Some(ConfigureCommand::ExportCredentials { format }) => {
                 commands::configure::export_credentials(g, *format)
             }
         },

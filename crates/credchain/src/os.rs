@@ -2,7 +2,9 @@
 //! clock behind small traits, so every provider can be tested against fakes.
 //!
 //! This is the only module that touches `std::env`, `std::fs` and
-//! `SystemTime::now`; everything else takes an [`Os`].
+//! `SystemTime::now`; everything else takes an [`Os`]. The one exception is
+//! [`crate::config::write`], whose atomic, locked writes only make sense
+//! against the real filesystem.
 
 use std::collections::BTreeMap;
 use std::io;

@@ -114,6 +114,20 @@ pub(crate) fn split(s: &str) -> Result<Vec<String>, ShlexError> {
     Ok(out)
 }
 
+/// Python's `shlex.quote`: unchanged when every character is ASCII `\w` or
+/// one of `@%+=:,./-`, else single-quoted with `'` written as `'"'"'`.
+pub(crate) fn quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', "'\"'\"'"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +155,17 @@ mod tests {
         assert_eq!(ok("  "), Vec::<String>::new());
         assert_eq!(split("profile \"foo"), Err(ShlexError::NoClosingQuotation));
         assert_eq!(split("profile foo\\"), Err(ShlexError::NoEscapedCharacter));
+    }
+
+    #[test]
+    fn quote_matches_python_and_splits_back() {
+        // python3 -c 'import shlex; print(shlex.quote(...))'
+        assert_eq!(quote("dev"), "dev");
+        assert_eq!(quote("my prof"), "'my prof'");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("it's"), "'it'\"'\"'s'");
+        for s in ["my prof", "a\tb", "it's x", "\"q\" x", "a\\b c"] {
+            assert_eq!(ok(&format!("profile {}", quote(s))), ["profile", s]);
+        }
     }
 }

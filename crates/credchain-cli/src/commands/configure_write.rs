@@ -1,0 +1,699 @@
+//! The write side of the `aws configure` family: the interactive prompts,
+//! `set`, `unset` and `import` (P-CLI-2..5). Name resolution lives here; the
+//! safe, format-preserving file writes live in `credchain::config::write`.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+#[cfg(unix)]
+use std::os::fd::{AsFd, BorrowedFd};
+
+use credchain::Session;
+use credchain::config::write::{CREDENTIAL_FILE_KEYS, ConfigWriter, Edit, Target, WriteError};
+use credchain::config::{FileKind, Value};
+
+use crate::cli::GlobalArgs;
+use crate::commands::EXIT_ERROR;
+use crate::commands::configure::mask;
+use crate::output;
+
+/// v1's predefined non-profile sections (P-CLI-5).
+const PREDEFINED_SECTIONS: [&str; 2] = ["preview", "plugins"];
+
+/// Where a `set`/`unset` name points.
+#[derive(Debug, PartialEq, Eq)]
+struct Dest {
+    file: FileKind,
+    target: Target,
+    key: String,
+    /// The sub-key of a nested block (`s3.addressing_style`).
+    sub: Option<String>,
+}
+
+/// Resolves a setting name as `aws configure set` does (P-CLI-5), plus the
+/// v2 sections `sso-session.NAME.KEY[.SUB]` and `services.NAME.KEY[.SUB]`.
+/// `current` is the current profile. Extra name parts are dropped, as the
+/// AWS CLI does (`foo.bar.baz` writes `foo`).
+fn resolve(name: &str, current: &str) -> Result<Dest, String> {
+    enum Scope {
+        Profile(String),
+        Section(Target),
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    let nested = |rest: &[&str]| (rest.len() == 2).then(|| rest[1].to_owned());
+    let (scope, key, sub) = match parts.as_slice() {
+        [_] => (Scope::Profile(current.to_owned()), name.to_owned(), None),
+        ["default", rest @ ..] => (
+            Scope::Profile("default".into()),
+            rest[0].to_owned(),
+            nested(rest),
+        ),
+        ["profile", p, rest @ ..] if !rest.is_empty() => (
+            Scope::Profile((*p).to_owned()),
+            rest[0].to_owned(),
+            nested(rest),
+        ),
+        ["profile", ..] => return Err(format!("`{name}`: expected profile.NAME.KEY")),
+        [kind @ ("sso-session" | "services"), n, rest @ ..] if !rest.is_empty() => (
+            Scope::Section(Target::Prefixed {
+                prefix: (*kind).to_owned(),
+                name: (*n).to_owned(),
+            }),
+            rest[0].to_owned(),
+            nested(rest),
+        ),
+        [section, key] if PREDEFINED_SECTIONS.contains(section) => (
+            Scope::Section(Target::Section((*section).to_owned())),
+            (*key).to_owned(),
+            None,
+        ),
+        // v1 leaves longer predefined names whole, in [default].
+        [section, ..] if PREDEFINED_SECTIONS.contains(section) => {
+            (Scope::Profile("default".into()), name.to_owned(), None)
+        }
+        [first, ..] => (
+            Scope::Profile(current.to_owned()),
+            (*first).to_owned(),
+            nested(&parts),
+        ),
+        [] => return Err("expected a setting name".into()),
+    };
+    let (file, target) = match scope {
+        // The credentials file names sections by the bare profile name.
+        Scope::Profile(p) if CREDENTIAL_FILE_KEYS.contains(&key.as_str()) => {
+            (FileKind::Credentials, Target::Section(p))
+        }
+        Scope::Profile(p) => (FileKind::Config, Target::Profile(p)),
+        Scope::Section(t) => (FileKind::Config, t),
+    };
+    Ok(Dest {
+        file,
+        target,
+        key,
+        sub,
+    })
+}
+
+fn has_newline(s: &str) -> bool {
+    s.contains(['\n', '\r'])
+}
+
+fn target_has_newline(t: &Target) -> bool {
+    match t {
+        Target::Section(s) | Target::Profile(s) => has_newline(s),
+        Target::Prefixed { prefix, name } => has_newline(prefix) || has_newline(name),
+    }
+}
+
+/// The AWS CLI's refusal of CR/LF (P-CLI-4): rc 255, nothing written.
+fn newline_error(key: &str) -> u8 {
+    output::err_line(&format!(
+        "Invalid value for key {key}: newline characters and carriage returns are not allowed."
+    ));
+    EXIT_ERROR
+}
+
+fn write_failed(e: &WriteError) -> u8 {
+    output::err_line(&format!("error: {e}"));
+    EXIT_ERROR
+}
+
+/// Strips one trailing line ending (`\n` or `\r\n`).
+fn chomp(mut s: String) -> String {
+    if s.ends_with('\n') {
+        s.pop();
+        if s.ends_with('\r') {
+            s.pop();
+        }
+    }
+    s
+}
+
+fn writer(session: &Session) -> ConfigWriter {
+    let os = session.os();
+    ConfigWriter::new(&*os.env, &*os.fs)
+}
+
+/// `configure get NAME`: the `sso-session.NAME.KEY[.SUB]` and
+/// `services.NAME.KEY[.SUB]` forms that `set` writes are read here; every
+/// other name keeps AWS CLI v1's resolution in [`super::configure::get`].
+pub(crate) fn get(global: &GlobalArgs, name: &str) -> u8 {
+    let parts: Vec<&str> = name.split('.').collect();
+    let [kind @ ("sso-session" | "services"), section, key, rest @ ..] = parts.as_slice() else {
+        return super::configure::get(global, name);
+    };
+    let session = super::session(global);
+    let files = match session.config_files() {
+        Ok(f) => f,
+        Err(e) => {
+            output::err_line(&format!("error: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    let sections = if *kind == "services" {
+        files.services()
+    } else {
+        files.sso_sessions()
+    };
+    let value = sections
+        .get(section)
+        .and_then(|s| s.get(key))
+        .map(|s| &s.value);
+    // As for profiles: one extra part reads a sub-key, more read the value.
+    let found = match (value, rest) {
+        (Some(Value::Nested(kv)), [sub]) => kv
+            .iter()
+            .rev()
+            .find(|(k, _)| k == sub)
+            .map(|(_, v)| Value::Str(v.clone())),
+        (_, [_]) => None,
+        (v, _) => v.cloned(),
+    };
+    match found {
+        Some(Value::Str(v)) => {
+            output::out(&format!("{v}\n"));
+            0
+        }
+        Some(Value::Nested(_)) => {
+            output::err(&format!(
+                "varname ({name}) must reference a value, not a section or sub-section."
+            ));
+            1
+        }
+        None => 1,
+    }
+}
+
+/// `configure set NAME VALUE`.
+pub(crate) fn set(global: &GlobalArgs, name: &str, value: &str) -> u8 {
+    let session = super::session(global);
+    let t = match resolve(name, session.profile().effective()) {
+        Ok(t) => t,
+        Err(e) => {
+            output::err_line(&format!("error: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    let value = if value == "-" {
+        let mut s = String::new();
+        if let Err(e) = io::stdin().read_to_string(&mut s) {
+            output::err_line(&format!("error: reading the value from stdin: {e}"));
+            return EXIT_ERROR;
+        }
+        chomp(s)
+    } else {
+        value.to_owned()
+    };
+    if has_newline(&value) || has_newline(name) || target_has_newline(&t.target) {
+        return newline_error(&t.key);
+    }
+    let edit = match t.sub {
+        Some(sub) => Edit::SetNested {
+            target: t.target,
+            key: t.key,
+            sub,
+            value,
+        },
+        None => Edit::Set {
+            target: t.target,
+            key: t.key,
+            value,
+        },
+    };
+    match writer(&session).update(t.file, &[edit]) {
+        Ok(_) => 0,
+        Err(e) => write_failed(&e),
+    }
+}
+
+/// `configure unset NAME`: removes the setting's lines; a missing one is a
+/// no-op.
+pub(crate) fn unset(global: &GlobalArgs, name: &str) -> u8 {
+    let session = super::session(global);
+    let t = match resolve(name, session.profile().effective()) {
+        Ok(t) => t,
+        Err(e) => {
+            output::err_line(&format!("error: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    let edit = match t.sub {
+        Some(sub) => Edit::RemoveNested {
+            target: t.target,
+            key: t.key,
+            sub,
+        },
+        None => Edit::Remove {
+            target: t.target,
+            key: t.key,
+        },
+    };
+    match writer(&session).update(t.file, &[edit]) {
+        Ok(_) => 0,
+        Err(e) => write_failed(&e),
+    }
+}
+
+/// Where the prompts are asked.
+enum Prompter {
+    /// The controlling terminal (stdin is a terminal): prompts and answers
+    /// go through `/dev/tty`, and the secret is read with echo off.
+    Tty { out: File, input: BufReader<File> },
+    /// Scripted use: prompts on stdout, answers line by line from stdin.
+    Stdio,
+}
+
+impl Prompter {
+    fn new() -> Prompter {
+        if io::stdin().is_terminal() {
+            let tty = File::options().read(true).write(true).open("/dev/tty");
+            if let Ok(out) = tty
+                && let Ok(input) = out.try_clone()
+            {
+                return Prompter::Tty {
+                    out,
+                    input: BufReader::new(input),
+                };
+            }
+        }
+        Prompter::Stdio
+    }
+
+    /// Shows `prompt` and reads one answer without its line ending; `None`
+    /// at end of input.
+    fn ask(&mut self, prompt: &str, secret: bool) -> io::Result<Option<String>> {
+        let mut line = String::new();
+        let n = match self {
+            Prompter::Tty { out, input } => {
+                // `&File` writes too, so the echo guard and the writes can
+                // share the terminal.
+                let mut out: &File = out;
+                // Echo goes off before the prompt is shown, so nothing typed
+                // in answer to it can be echoed.
+                let guard = if secret {
+                    Some(EchoOff::new(out)?)
+                } else {
+                    None
+                };
+                out.write_all(prompt.as_bytes())?;
+                out.flush()?;
+                let n = input.read_line(&mut line)?;
+                if guard.is_some() {
+                    drop(guard);
+                    // The user's Enter was not echoed either.
+                    out.write_all(b"\n")?;
+                }
+                n
+            }
+            Prompter::Stdio => {
+                // Stdin is a terminal only when `/dev/tty` could not be
+                // opened; the secret must not echo there either.
+                let stdin = io::stdin();
+                let guard = if secret && stdin.is_terminal() {
+                    Some(EchoOff::new(&stdin)?)
+                } else {
+                    None
+                };
+                output::out(prompt);
+                let n = stdin.lock().read_line(&mut line)?;
+                if guard.is_some() {
+                    drop(guard);
+                    output::out("\n");
+                }
+                n
+            }
+        };
+        Ok((n > 0).then(|| chomp(line)))
+    }
+}
+
+/// Terminal echo switched off until dropped (also on errors and panics).
+#[cfg(unix)]
+struct EchoOff<'a> {
+    tty: BorrowedFd<'a>,
+    saved: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+impl<'a> EchoOff<'a> {
+    fn new(tty: &'a impl AsFd) -> io::Result<EchoOff<'a>> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let tty = tty.as_fd();
+        let saved = tcgetattr(tty)?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(tty, OptionalActions::Now, &quiet)?;
+        Ok(EchoOff { tty, saved })
+    }
+}
+
+#[cfg(unix)]
+impl Drop for EchoOff<'_> {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            self.tty,
+            rustix::termios::OptionalActions::Now,
+            &self.saved,
+        );
+    }
+}
+
+/// Without termios there is no echo to switch off.
+#[cfg(not(unix))]
+struct EchoOff;
+
+#[cfg(not(unix))]
+impl EchoOff {
+    #[allow(clippy::unnecessary_wraps)] // Same signature as the Unix one.
+    fn new<T>(_: &T) -> io::Result<EchoOff> {
+        Ok(EchoOff)
+    }
+}
+
+/// `configure` without a subcommand: the four prompts of `aws configure`
+/// (P-CLI-2); keys go to the credentials file, region and output to the
+/// config file (P-CLI-3, with v2's `[default]` for `--profile default`).
+pub(crate) fn interactive(global: &GlobalArgs) -> u8 {
+    const FIELDS: [(&str, &str, bool); 4] = [
+        ("aws_access_key_id", "AWS Access Key ID", true),
+        ("aws_secret_access_key", "AWS Secret Access Key", true),
+        ("region", "Default region name", false),
+        ("output", "Default output format", false),
+    ];
+    let session = super::session(global);
+    let profile = session.profile().effective().to_owned();
+    let files = match session.config_files() {
+        Ok(f) => f,
+        Err(e) => {
+            output::err_line(&format!("error: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    let current = files.profile(&profile);
+    let mut prompter = Prompter::new();
+    let mut cred_edits = Vec::new();
+    let mut config_edits = Vec::new();
+    for (key, label, masked) in FIELDS {
+        let cur = current.and_then(|p| p.get_str(key));
+        let shown = match cur {
+            Some(v) if masked => mask(v),
+            Some(v) => v.to_owned(),
+            None => "None".to_owned(),
+        };
+        let hide = key == "aws_secret_access_key";
+        let answer = match prompter.ask(&format!("{label} [{shown}]: "), hide) {
+            Ok(a) => a,
+            Err(e) => {
+                output::err_line(&format!("error: reading the answer: {e}"));
+                return EXIT_ERROR;
+            }
+        };
+        // Enter keeps the value; so does typing the current one.
+        let Some(answer) = answer.filter(|a| !a.is_empty() && Some(a.as_str()) != cur) else {
+            continue;
+        };
+        if has_newline(&answer) {
+            return newline_error(key);
+        }
+        if CREDENTIAL_FILE_KEYS.contains(&key) {
+            cred_edits.push(Edit::Set {
+                target: Target::Section(profile.clone()),
+                key: key.into(),
+                value: answer,
+            });
+        } else {
+            config_edits.push(Edit::Set {
+                target: Target::Profile(profile.clone()),
+                key: key.into(),
+                value: answer,
+            });
+        }
+    }
+    let w = writer(&session);
+    for (kind, edits) in [
+        (FileKind::Credentials, cred_edits),
+        (FileKind::Config, config_edits),
+    ] {
+        if !edits.is_empty()
+            && let Err(e) = w.update(kind, &edits)
+        {
+            return write_failed(&e);
+        }
+    }
+    0
+}
+
+/// Splits CSV text into records (RFC 4180: `"` quoting with `""` escapes,
+/// `\n` or `\r\n` between records), as Python's `csv` reads the IAM file.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (_, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+/// The `(profile, access key id, secret)` rows of an IAM access-key CSV.
+/// Profile names are `prefix + User Name`; a CSV without a `User Name`
+/// column (the console's per-key download) names the profile `prefix`, or
+/// the current profile when no prefix is given.
+fn import_rows(
+    text: &str,
+    prefix: &str,
+    current: &str,
+    skip_invalid: bool,
+) -> Result<Vec<(String, String, String)>, String> {
+    const USER: &str = "User Name";
+    const AKID: &str = "Access key ID";
+    const SECRET: &str = "Secret access key";
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut records = parse_csv(text).into_iter();
+    let header = records.next().unwrap_or_default();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let user = col(USER);
+    let (Some(akid), Some(secret)) = (col(AKID), col(SECRET)) else {
+        let missing = if col(AKID).is_none() { AKID } else { SECRET };
+        return Err(format!("Expected header \"{missing}\" not found"));
+    };
+    let mut rows = Vec::new();
+    for (i, r) in records.enumerate() {
+        if r.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let get = |c: usize| r.get(c).map_or("", |s| s.trim());
+        let (k, s) = (get(akid), get(secret));
+        let name = match user {
+            Some(u) => format!("{prefix}{}", get(u)),
+            None if !prefix.is_empty() => prefix.to_owned(),
+            None => current.to_owned(),
+        };
+        if k.is_empty() || s.is_empty() || name.is_empty() {
+            if skip_invalid {
+                continue;
+            }
+            return Err(format!(
+                "Failed to parse credentials: row {} has no user name, access key ID or secret \
+                 access key (use --skip-invalid to skip it)",
+                i + 2
+            ));
+        }
+        if has_newline(k) || has_newline(s) || has_newline(&name) {
+            return Err(format!(
+                "Invalid value in row {}: newline characters and carriage returns are not allowed.",
+                i + 2
+            ));
+        }
+        rows.push((name, k.to_owned(), s.to_owned()));
+    }
+    Ok(rows)
+}
+
+/// `configure import --csv FILE` (AWS CLI v2): one credentials-file profile
+/// per row, written in one locked update.
+pub(crate) fn import(global: &GlobalArgs, csv: &str, prefix: &str, skip_invalid: bool) -> u8 {
+    let session = super::session(global);
+    let path = csv.strip_prefix("file://").unwrap_or(csv);
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            output::err_line(&format!("error: reading {path}: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    let rows = match import_rows(&text, prefix, session.profile().effective(), skip_invalid) {
+        Ok(r) => r,
+        Err(e) => {
+            output::err_line(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let mut edits = Vec::new();
+    for (profile, akid, secret) in &rows {
+        for (key, value) in [
+            ("aws_access_key_id", akid),
+            ("aws_secret_access_key", secret),
+        ] {
+            edits.push(Edit::Set {
+                target: Target::Section(profile.clone()),
+                key: key.into(),
+                value: value.clone(),
+            });
+        }
+    }
+    if let Err(e) = writer(&session).update(FileKind::Credentials, &edits) {
+        return write_failed(&e);
+    }
+    output::out(&format!(
+        "Successfully imported {} profile(s)\n",
+        rows.len()
+    ));
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(profile: &str, key: &str, sub: Option<&str>) -> Dest {
+        dest(FileKind::Config, Target::Profile(profile.into()), key, sub)
+    }
+
+    fn dest(file: FileKind, target: Target, key: &str, sub: Option<&str>) -> Dest {
+        Dest {
+            file,
+            target,
+            key: key.into(),
+            sub: sub.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn names_resolve_like_aws_configure_set() {
+        let creds =
+            |p: &str, k: &str| dest(FileKind::Credentials, Target::Section(p.into()), k, None);
+        let sect = |s: &str, k: &str| dest(FileKind::Config, Target::Section(s.into()), k, None);
+        let pre = |prefix: &str, name: &str, k: &str, sub: Option<&str>| {
+            let target = Target::Prefixed {
+                prefix: prefix.into(),
+                name: name.into(),
+            };
+            dest(FileKind::Config, target, k, sub)
+        };
+        let cases = [
+            ("region", "default", cfg("default", "region", None)),
+            ("region", "my prof", cfg("my prof", "region", None)),
+            (
+                "aws_access_key_id",
+                "my prof",
+                creds("my prof", "aws_access_key_id"),
+            ),
+            ("profile.dev.region", "x", cfg("dev", "region", None)),
+            (
+                "profile.default.region",
+                "x",
+                cfg("default", "region", None),
+            ),
+            ("default.region", "dev", cfg("default", "region", None)),
+            (
+                "default.aws_session_token",
+                "dev",
+                creds("default", "aws_session_token"),
+            ),
+            (
+                "s3.addressing_style",
+                "dev",
+                cfg("dev", "s3", Some("addressing_style")),
+            ),
+            (
+                "profile.dev.s3.addressing_style",
+                "x",
+                cfg("dev", "s3", Some("addressing_style")),
+            ),
+            (
+                "default.s3.addressing_style",
+                "x",
+                cfg("default", "s3", Some("addressing_style")),
+            ),
+            // Too many parts: silently truncated (P-CLI-5).
+            ("foo.bar.baz", "default", cfg("default", "foo", None)),
+            ("profile.dev.a.b.c", "x", cfg("dev", "a", None)),
+            (
+                "sso-session.corp.sso_region",
+                "x",
+                pre("sso-session", "corp", "sso_region", None),
+            ),
+            (
+                "services.mysvc.s3.endpoint_url",
+                "x",
+                pre("services", "mysvc", "s3", Some("endpoint_url")),
+            ),
+            ("preview.cloudfront", "dev", sect("preview", "cloudfront")),
+            ("plugins.x", "dev", sect("plugins", "x")),
+        ];
+        for (name, current, want) in cases {
+            assert_eq!(resolve(name, current), Ok(want), "{name} with {current}");
+        }
+        assert!(resolve("profile.dev", "x").is_err());
+    }
+
+    #[test]
+    fn csv_import_rows() {
+        let both = "\u{feff}User Name,Access key ID,Secret access key\r\n\
+                    alice,AKIA1,s1\r\n\"bob\",AKIA2,\"s,2\"\r\n";
+        assert_eq!(
+            import_rows(both, "", "default", false),
+            Ok(vec![
+                ("alice".into(), "AKIA1".into(), "s1".into()),
+                ("bob".into(), "AKIA2".into(), "s,2".into()),
+            ])
+        );
+        assert_eq!(
+            import_rows(both, "p-", "default", false).map(|r| r[0].0.clone()),
+            Ok("p-alice".into())
+        );
+        let keys_only = "Access key ID,Secret access key\nAKIA3,s3\n";
+        assert_eq!(
+            import_rows(keys_only, "", "dev", false),
+            Ok(vec![("dev".into(), "AKIA3".into(), "s3".into())])
+        );
+        assert_eq!(
+            import_rows(keys_only, "ci", "dev", false).map(|r| r[0].0.clone()),
+            Ok("ci".into())
+        );
+        assert_eq!(
+            import_rows("User Name,Access key ID\n", "", "d", false),
+            Err("Expected header \"Secret access key\" not found".into())
+        );
+        let console_only = "User Name,Access key ID,Secret access key\ncarol,,\ndan,AKIA4,s4\n";
+        assert!(import_rows(console_only, "", "d", false).is_err());
+        assert_eq!(
+            import_rows(console_only, "", "d", true).map(|r| r.len()),
+            Ok(1)
+        );
+    }
+}

@@ -1,0 +1,633 @@
+//! Format-preserving edits on a [`Document`] (STYLE §7).
+//!
+//! Every edit follows one recipe:
+//!
+//! 1. The document must parse. An edit on a file configparser rejects could
+//!    only guess at what the user meant, so it is refused
+//!    ([`EditError::Unparseable`]).
+//! 2. The fewest lines possible change: setting an existing key rewrites only
+//!    its value span; a new key is inserted after the section's last property
+//!    (after its continuation lines) with that property's indentation; a new
+//!    section is appended after one blank line; removing a key deletes only its
+//!    own lines. New lines use the file's newline style.
+//! 3. The result is re-parsed and its semantic view compared with the old
+//!    one: the edited key must read back as written and **every other section
+//!    and option must be unchanged**. Odd indentation can make a new or removed
+//!    line change how a later line is read (an indented `[x]` after a new key
+//!    becomes a continuation); such an edit is refused rather than written
+//!    ([`EditError::WouldChangeOtherLines`]).
+//!
+//! Section lookup uses the line classification the reader uses, so an
+//! indented `[default]` under an option (a continuation) is never mistaken for
+//! a header. Option names match case-insensitively, like configparser's
+//! `optionxform`; sub-property names (botocore's `s3 =` blocks) match exactly,
+//! like botocore's `_parse_nested`.
+
+use std::fmt;
+
+use crate::{Diagnostic, Document, Eol, LineKind, Sections, text};
+
+/// Why an edit was refused. The document is unchanged when an edit fails.
+///
+/// Messages name sections and keys but never values: values may be secrets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EditError {
+    /// The document does not parse, so it is not edited.
+    Unparseable(Diagnostic),
+    /// The section name cannot be written as a header.
+    InvalidSection {
+        /// Why.
+        reason: &'static str,
+    },
+    /// The key (or sub-key) cannot be written as an option name.
+    InvalidKey {
+        /// The key as given.
+        key: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The value cannot be written on one line.
+    InvalidValue {
+        /// The key the value was for.
+        key: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The edit would change how other lines of the file are read.
+    WouldChangeOtherLines,
+    /// The written key would not read back as the value given.
+    NotRepresentable {
+        /// The key.
+        key: String,
+    },
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EditError::Unparseable(d) => write!(f, "the file does not parse ({d}); not editing it"),
+            EditError::InvalidSection { reason } => write!(f, "invalid section name: {reason}"),
+            EditError::InvalidKey { key, reason } => write!(f, "invalid key `{key}`: {reason}"),
+            EditError::InvalidValue { key, reason } => {
+                write!(f, "invalid value for key {key}: {reason}")
+            }
+            EditError::WouldChangeOtherLines => f.write_str(
+                "the edit would change how other lines of the file are read \
+                 (unusual indentation); edit the file by hand",
+            ),
+            EditError::NotRepresentable { key } => {
+                write!(f, "the value for `{key}` would not read back as written")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
+
+/// A working copy of the lines: text and line ending.
+type Work = Vec<(String, Eol)>;
+
+/// A property and the last line of its value (itself, or its last
+/// continuation line).
+#[derive(Clone, Copy, Debug)]
+struct Prop {
+    line: usize,
+    last: usize,
+    /// Byte offset of the `=` or `:`.
+    delimiter: usize,
+    /// Whether the property line's own value is empty (`s3 =`).
+    value_empty: bool,
+}
+
+/// What the edited key must read back as.
+enum Expect {
+    /// A plain value.
+    Str(String),
+    /// A nested block whose lines parse (leniently) to these pairs.
+    Nested(Nested),
+    /// Gone.
+    Absent,
+    /// No key is edited; the section must exist afterwards.
+    Section,
+}
+
+/// A leniently parsed nested block: `(Some(key), value)` per `key = value`
+/// line (a repeated key keeps its first position and last value), `(None,
+/// line)` for a line without `=`, which botocore would reject but which an
+/// edit must keep.
+type Nested = Vec<(Option<String>, String)>;
+
+fn lenient_nested(value: &str) -> Nested {
+    let mut out: Nested = Vec::new();
+    for line in value.split(is_py_line_break) {
+        let line = text::py_strip(line);
+        if line.is_empty() {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((k, v)) => {
+                let k = text::py_strip(k).to_owned();
+                let v = text::py_strip(v).to_owned();
+                match out
+                    .iter_mut()
+                    .find(|(ek, _)| ek.as_deref() == Some(k.as_str()))
+                {
+                    Some(e) => e.1 = v,
+                    None => out.push((Some(k), v)),
+                }
+            }
+            None => out.push((None, line.to_owned())),
+        }
+    }
+    out
+}
+
+/// Python `str.splitlines()` boundaries, which botocore's `_parse_nested`
+/// splits sub-properties at.
+fn is_py_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+fn leading_ws(s: &str) -> &str {
+    &s[..s.len() - s.trim_start_matches(text::is_py_space).len()]
+}
+
+fn is_blank(s: &str) -> bool {
+    text::py_strip(s).is_empty()
+}
+
+/// Replaces the stripped text after byte `delim` with `new`, keeping the
+/// delimiter and the spacing after it (one space is added after a bare `=`).
+fn rewrite_after(line: &str, delim: usize, new: &str) -> String {
+    let after = delim + 1;
+    let (lead, span) = text::strip_span(&line[after..]);
+    if span.is_empty() {
+        if new.is_empty() {
+            return line.to_owned();
+        }
+        let at = after + lead;
+        let sep = if lead == 0 { " " } else { "" };
+        return format!("{}{sep}{new}{}", &line[..at], &line[at..]);
+    }
+    format!(
+        "{}{new}{}",
+        &line[..after + span.start],
+        &line[after + span.end..]
+    )
+}
+
+fn check_section(name: &str) -> Result<(), EditError> {
+    let reason = if name.is_empty() {
+        "expected a non-empty name"
+    } else if name.contains(['\n', '\r']) {
+        "newline characters and carriage returns are not allowed"
+    } else {
+        return Ok(());
+    };
+    Err(EditError::InvalidSection { reason })
+}
+
+fn check_key(key: &str, nested: bool) -> Result<(), EditError> {
+    let reason = if key.is_empty() {
+        "expected a non-empty name"
+    } else if key.contains(is_py_line_break) {
+        "newline characters and carriage returns are not allowed"
+    } else if text::py_strip(key) != key {
+        "leading or trailing whitespace is not allowed"
+    } else if key.contains('=') || (!nested && key.contains(':')) {
+        "`=` and `:` are delimiters and cannot be part of a name"
+    } else if key.starts_with(['#', ';']) || (!nested && key.starts_with('[')) {
+        "a name cannot start with `#`, `;` or `[`"
+    } else {
+        return Ok(());
+    };
+    Err(EditError::InvalidKey {
+        key: key.to_owned(),
+        reason,
+    })
+}
+
+fn check_value(key: &str, value: &str, nested: bool) -> Result<(), EditError> {
+    let bad = if nested {
+        value.contains(is_py_line_break)
+    } else {
+        value.contains(['\n', '\r'])
+    };
+    if bad {
+        return Err(EditError::InvalidValue {
+            key: key.to_owned(),
+            reason: "newline characters and carriage returns are not allowed",
+        });
+    }
+    Ok(())
+}
+
+/// The semantic view as comparable data: `DEFAULT` first, then each section
+/// with its `(option, value)` pairs, line numbers dropped.
+type Projection = Vec<(String, Vec<(String, String)>)>;
+
+fn project(s: &Sections) -> Projection {
+    let pairs = |es: &[crate::Entry]| -> Vec<(String, String)> {
+        es.iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect()
+    };
+    let mut out = vec![("DEFAULT".to_owned(), pairs(&s.defaults))];
+    out.extend(
+        s.sections
+            .iter()
+            .map(|sec| (sec.name.clone(), pairs(&sec.entries))),
+    );
+    out
+}
+
+/// Removes `section`/`key` from a projection and returns its value.
+fn take(p: &mut Projection, section: &str, key: &str) -> Option<String> {
+    let sec = p.iter_mut().find(|(n, _)| n == section)?;
+    let i = sec.1.iter().position(|(k, _)| k == key)?;
+    Some(sec.1.remove(i).1)
+}
+
+/// The own value of `section`/`key` (`DEFAULT` is the defaults section).
+fn entry_value(s: &Sections, section: &str, key: &str) -> Option<String> {
+    let key = text::py_lower(key);
+    let entries = if section == "DEFAULT" {
+        &s.defaults
+    } else {
+        &s.sections.iter().find(|x| x.name == section)?.entries
+    };
+    entries
+        .iter()
+        .find(|e| e.name == key)
+        .map(|e| e.value.clone())
+}
+
+impl Document {
+    /// Line ranges of the blocks of `section`: each is the header's index and
+    /// the index one past the block's last line. Only `DEFAULT` can have more
+    /// than one block in a document that parses.
+    fn blocks(&self, section: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut open: Option<usize> = None;
+        for (i, line) in self.lines.iter().enumerate() {
+            if let Some(name) = line.section_name() {
+                if let Some(h) = open.take() {
+                    out.push((h, i));
+                }
+                if name == section {
+                    open = Some(i);
+                }
+            }
+        }
+        if let Some(h) = open {
+            out.push((h, self.lines.len()));
+        }
+        out
+    }
+
+    /// The last line of the value that starts at property line `i`: its last
+    /// continuation line, looking past blank lines and comments.
+    fn value_end(&self, i: usize) -> usize {
+        let mut last = i;
+        for (j, line) in self.lines.iter().enumerate().skip(i + 1) {
+            match line.kind {
+                LineKind::Continuation { .. } => last = j,
+                LineKind::Blank | LineKind::Comment => {}
+                _ => break,
+            }
+        }
+        last
+    }
+
+    fn props(&self, (header, end): (usize, usize)) -> Vec<Prop> {
+        (header + 1..end)
+            .filter_map(|i| match &self.lines[i].kind {
+                LineKind::Property {
+                    delimiter, value, ..
+                } => Some(Prop {
+                    line: i,
+                    last: self.value_end(i),
+                    delimiter: *delimiter,
+                    value_empty: value.is_empty(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn find_key(&self, section: &str, key: &str) -> Option<Prop> {
+        let want = text::py_lower(key);
+        self.blocks(section).into_iter().find_map(|b| {
+            self.props(b).into_iter().find(|p| {
+                self.lines[p.line]
+                    .property_name()
+                    .is_some_and(|n| text::py_lower(n) == want)
+            })
+        })
+    }
+
+    fn work(&self) -> Work {
+        self.lines.iter().map(|l| (l.text.clone(), l.eol)).collect()
+    }
+
+    fn parsed(&self) -> Result<Sections, EditError> {
+        self.sections().map_err(EditError::Unparseable)
+    }
+
+    /// Inserts `new_lines` as the last option(s) of `section`, creating the
+    /// section at the end of the document if needed. Lines are indented like
+    /// the section's last property (or its header).
+    fn insert_in_section(&self, w: &mut Work, section: &str, new_lines: &[String]) {
+        let nl = self.newline();
+        if let Some(&block) = self.blocks(section).last() {
+            let props = self.props(block);
+            let (after, indent) = match props.last() {
+                Some(p) => (p.last, leading_ws(&self.lines[p.line].text)),
+                None => (block.0, leading_ws(&self.lines[block.0].text)),
+            };
+            if w[after].1 == Eol::None {
+                w[after].1 = nl;
+            }
+            let ins = new_lines.iter().map(|t| (format!("{indent}{t}"), nl));
+            let at = after + 1;
+            w.splice(at..at, ins);
+            return;
+        }
+        if let Some(last) = w.last_mut() {
+            if last.1 == Eol::None {
+                last.1 = nl;
+            }
+            if !is_blank(&last.0) {
+                w.push((String::new(), nl));
+            }
+        }
+        w.push((format!("[{section}]"), nl));
+        w.extend(new_lines.iter().map(|t| (t.clone(), nl)));
+    }
+
+    /// Re-parses `w`, checks the result and adopts it. Returns whether the
+    /// text changed.
+    fn commit(
+        &mut self,
+        w: &Work,
+        before: &Sections,
+        section: &str,
+        key: &str,
+        expect: &Expect,
+    ) -> Result<bool, EditError> {
+        let mut new_text = String::new();
+        for (t, eol) in w {
+            new_text.push_str(t);
+            new_text.push_str(eol.as_str());
+        }
+        if new_text == self.to_string() {
+            return Ok(false);
+        }
+        let doc = Document::parse(&new_text);
+        let after = doc
+            .sections()
+            .map_err(|_| EditError::WouldChangeOtherLines)?;
+        let key = text::py_lower(key);
+        let mut b = project(before);
+        let mut a = project(&after);
+        take(&mut b, section, &key);
+        let got = take(&mut a, section, &key);
+        if !matches!(expect, Expect::Absent) && !b.iter().any(|(n, _)| n == section) {
+            // A set or `ensure_section` may create the section.
+            b.push((section.to_owned(), Vec::new()));
+        }
+        if a != b {
+            return Err(EditError::WouldChangeOtherLines);
+        }
+        let ok = match (expect, got) {
+            (Expect::Absent | Expect::Section, None) => true,
+            (Expect::Str(want), Some(v)) => *want == v,
+            (Expect::Nested(want), Some(v)) => v.starts_with('\n') && lenient_nested(&v) == *want,
+            _ => false,
+        };
+        if !ok {
+            return Err(EditError::NotRepresentable { key });
+        }
+        *self = doc;
+        Ok(true)
+    }
+
+    /// Whether `section` has a header in the document.
+    pub fn has_section(&self, section: &str) -> bool {
+        !self.blocks(section).is_empty()
+    }
+
+    /// Appends `[section]` (after one blank line) unless it exists. Returns
+    /// whether the document changed.
+    pub fn ensure_section(&mut self, section: &str) -> Result<bool, EditError> {
+        check_section(section)?;
+        let before = self.parsed()?;
+        if self.has_section(section) {
+            return Ok(false);
+        }
+        let mut w = self.work();
+        self.insert_in_section(&mut w, section, &[]);
+        // No key is edited: the empty key never matches an option.
+        self.commit(&w, &before, section, "", &Expect::Section)
+    }
+
+    /// Sets `key = value` in `section`, creating the section and key as
+    /// needed. An existing key (matched case-insensitively) keeps its
+    /// spelling, spacing and delimiter; only its value span is rewritten, and
+    /// any continuation lines of its old value are removed. Leading and
+    /// trailing whitespace of `value` is dropped (configparser strips it on
+    /// reading). Returns whether the document changed.
+    pub fn set(&mut self, section: &str, key: &str, value: &str) -> Result<bool, EditError> {
+        check_section(section)?;
+        check_key(key, false)?;
+        check_value(key, value, false)?;
+        let value = text::py_strip(value);
+        let before = self.parsed()?;
+        let mut w = self.work();
+        if let Some(p) = self.find_key(section, key) {
+            let line = rewrite_after(&self.lines[p.line].text, p.delimiter, value);
+            let mut repl = vec![(line, self.lines[p.line].eol)];
+            repl.extend(self.keep_comments(p.line + 1, p.last));
+            w.splice(p.line..=p.last, repl);
+        } else {
+            let line = if value.is_empty() {
+                format!("{key} =")
+            } else {
+                format!("{key} = {value}")
+            };
+            self.insert_in_section(&mut w, section, &[line]);
+        }
+        self.commit(&w, &before, section, key, &Expect::Str(value.to_owned()))
+    }
+
+    /// The comment lines in `from..=to`, which edits that drop a value's
+    /// continuation lines keep: they are the user's words, not the value.
+    fn keep_comments(&self, from: usize, to: usize) -> Work {
+        (from..=to)
+            .filter(|&i| self.lines[i].kind == LineKind::Comment)
+            .map(|i| (self.lines[i].text.clone(), self.lines[i].eol))
+            .collect()
+    }
+
+    /// Removes `key` (matched case-insensitively) from `section`: its
+    /// property line, continuation lines and the blank lines between them;
+    /// comments stay. A missing key or section is not an error. Returns
+    /// whether the document changed.
+    pub fn remove(&mut self, section: &str, key: &str) -> Result<bool, EditError> {
+        let before = self.parsed()?;
+        let Some(p) = self.find_key(section, key) else {
+            return Ok(false);
+        };
+        let mut w = self.work();
+        w.splice(p.line..=p.last, self.keep_comments(p.line + 1, p.last));
+        self.commit(&w, &before, section, key, &Expect::Absent)
+    }
+
+    /// The sub-property lines of the nested block at `p` whose sub-key is
+    /// `subkey`.
+    fn sub_lines(&self, p: Prop, subkey: &str) -> Vec<usize> {
+        (p.line + 1..=p.last)
+            .filter(|&i| {
+                matches!(self.lines[i].kind, LineKind::Continuation { .. })
+                    && self.lines[i]
+                        .text
+                        .split_once('=')
+                        .is_some_and(|(k, _)| text::py_strip(k) == subkey)
+            })
+            .collect()
+    }
+
+    /// Sets `subkey = value` inside the nested block `key =` of `section`
+    /// (botocore's sub-properties, e.g. `s3 =` / `    addressing_style =
+    /// path`). Creates the section, the block or the sub-line as needed; an
+    /// existing sub-line keeps its indentation and spacing. A key that holds a
+    /// plain value is turned into a block (its old value is dropped). A new
+    /// sub-line is indented like the block's last line, or 4 spaces deeper
+    /// than the key. Returns whether the document changed.
+    pub fn set_nested(
+        &mut self,
+        section: &str,
+        key: &str,
+        subkey: &str,
+        value: &str,
+    ) -> Result<bool, EditError> {
+        check_section(section)?;
+        check_key(key, false)?;
+        check_key(subkey, true)?;
+        check_value(subkey, value, true)?;
+        let value = text::py_strip(value);
+        let before = self.parsed()?;
+        let old = entry_value(&before, section, key);
+        let mut want = match &old {
+            Some(v) if !v.is_empty() && !v.starts_with('\n') => Vec::new(),
+            Some(v) => lenient_nested(v),
+            None => Vec::new(),
+        };
+        match want.iter_mut().find(|(k, _)| k.as_deref() == Some(subkey)) {
+            Some(e) => value.clone_into(&mut e.1),
+            None => want.push((Some(subkey.to_owned()), value.to_owned())),
+        }
+        let sub = format!("{subkey} = {value}");
+        let sub = sub.trim_end();
+        let mut w = self.work();
+        let nl = self.newline();
+        match self.find_key(section, key) {
+            None => {
+                let lines = [format!("{key} ="), format!("    {sub}")];
+                self.insert_in_section(&mut w, section, &lines);
+            }
+            Some(p) => {
+                let line = &self.lines[p.line];
+                let key_indent = leading_ws(&line.text);
+                if p.value_empty {
+                    let subs = self.sub_lines(p, subkey);
+                    if let Some(&last) = subs.last() {
+                        let t = &self.lines[last].text;
+                        let eq = t.find('=').unwrap_or(t.len());
+                        w[last].0 = rewrite_after(t, eq, value);
+                    } else {
+                        let indent = (p.line + 1..=p.last)
+                            .rev()
+                            .find(|&i| matches!(self.lines[i].kind, LineKind::Continuation { .. }))
+                            .map_or_else(
+                                || format!("{key_indent}    "),
+                                |i| leading_ws(&self.lines[i].text).to_owned(),
+                            );
+                        if w[p.last].1 == Eol::None {
+                            w[p.last].1 = nl;
+                        }
+                        w.insert(p.last + 1, (format!("{indent}{sub}"), nl));
+                    }
+                } else {
+                    // A plain value becomes a block: `key =` then the sub-line.
+                    let eol = if line.eol == Eol::None { nl } else { line.eol };
+                    let mut repl = vec![
+                        (line.text[..=p.delimiter].to_owned(), eol),
+                        (format!("{key_indent}    {sub}"), nl),
+                    ];
+                    repl.extend(self.keep_comments(p.line + 1, p.last));
+                    w.splice(p.line..=p.last, repl);
+                }
+            }
+        }
+        self.commit(&w, &before, section, key, &Expect::Nested(want))
+    }
+
+    /// Removes `subkey` from the nested block `key =` of `section` (every
+    /// line that sets it, since botocore reads the last). When no
+    /// sub-property line is left, the block's key goes too. A missing
+    /// section, key or sub-key, or a key holding a plain value, is not an
+    /// error. Returns whether the document changed.
+    pub fn remove_nested(
+        &mut self,
+        section: &str,
+        key: &str,
+        subkey: &str,
+    ) -> Result<bool, EditError> {
+        let before = self.parsed()?;
+        let Some(p) = self.find_key(section, key) else {
+            return Ok(false);
+        };
+        if !p.value_empty {
+            return Ok(false);
+        }
+        let subs = self.sub_lines(p, subkey);
+        if subs.is_empty() {
+            return Ok(false);
+        }
+        let old = entry_value(&before, section, key).unwrap_or_default();
+        let want: Nested = lenient_nested(&old)
+            .into_iter()
+            .filter(|(k, _)| k.as_deref() != Some(subkey))
+            .collect();
+        let mut w = self.work();
+        let others = (p.line + 1..=p.last).any(|i| {
+            matches!(self.lines[i].kind, LineKind::Continuation { .. }) && !subs.contains(&i)
+        });
+        if others {
+            for &i in subs.iter().rev() {
+                w.remove(i);
+            }
+            self.commit(&w, &before, section, key, &Expect::Nested(want))
+        } else {
+            w.splice(p.line..=p.last, self.keep_comments(p.line + 1, p.last));
+            self.commit(&w, &before, section, key, &Expect::Absent)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "edit_tests.rs"]
+mod tests;
