@@ -23,6 +23,15 @@ continuation lines are joined with `\n`, and the `[DEFAULT]` section is kept
 apart. Each error is a [`Diagnostic`] with a 1-based line number and a
 message saying what was expected.
 
+# Editing
+
+[`Document::set`], [`Document::set_nested`], [`Document::remove`],
+[`Document::remove_nested`] and [`Document::ensure_section`] change the
+fewest lines possible (an existing key's value span, a new line after the
+section's last property, a new section after one blank line) and keep every
+other byte. Each edit re-parses its result and is refused ([`EditError`])
+unless exactly the edited key changed.
+
 # configparser facts this crate reproduces
 
 * Lines end at `\n`, `\r\n` or a lone `\r` (Python's universal newlines).
@@ -43,8 +52,10 @@ message saying what was expected.
   empty.
 */
 
+mod edit;
 mod text;
 
+pub use edit::EditError;
 pub use text::{is_py_space, py_strip};
 
 use std::fmt;
@@ -470,7 +481,7 @@ impl Document {
         struct Building {
             name: String,
             line: usize,
-            entries: Vec<(String, Vec<String>, usize)>,
+            entries: Vec<(String, String, usize)>,
         }
         let mut defaults = Building {
             name: "DEFAULT".into(),
@@ -493,7 +504,7 @@ impl Document {
                             None => &mut defaults,
                             Some(i) => &mut sections[i],
                         };
-                        b.entries[opt].1.push(String::new());
+                        b.entries[opt].1.push('\n');
                     }
                 }
                 LineKind::Comment => {}
@@ -503,7 +514,9 @@ impl Document {
                             None => &mut defaults,
                             Some(i) => &mut sections[i],
                         };
-                        b.entries[opt].1.push(line.text[value.clone()].to_owned());
+                        let v = &mut b.entries[opt].1;
+                        v.push('\n');
+                        v.push_str(&line.text[value.clone()]);
                     }
                 }
                 LineKind::Section { name } => {
@@ -551,7 +564,7 @@ impl Document {
                         break;
                     }
                     b.entries
-                        .push((key, vec![line.text[value.clone()].to_owned()], lineno));
+                        .push((key, line.text[value.clone()].to_owned(), lineno));
                     cur_option = Some(b.entries.len() - 1);
                 }
                 LineKind::Invalid(reason) => match reason {
@@ -579,10 +592,10 @@ impl Document {
         let join = |b: Building| -> Vec<Entry> {
             b.entries
                 .into_iter()
-                .map(|(name, pieces, line)| Entry {
-                    name,
-                    value: text::py_rstrip(&pieces.join("\n")).to_owned(),
-                    line,
+                .map(|(name, mut value, line)| {
+                    // configparser joins the pieces with `\n`, then rstrips.
+                    value.truncate(text::rstrip_len(&value));
+                    Entry { name, value, line }
                 })
                 .collect()
         };

@@ -7,10 +7,12 @@
 
 pub(crate) mod paths;
 pub(crate) mod shlex;
+pub mod write;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use credchain_ini::{Document, Sections};
 
@@ -85,11 +87,19 @@ pub struct Setting {
 
 /// A small insertion-ordered map with Python `dict` update semantics:
 /// re-inserting a key keeps its position and replaces its value.
+///
+/// Maps of a few entries (a profile's settings) are searched linearly; a
+/// hash index is built only once a map grows past [`INDEX_THRESHOLD`]
+/// entries (the profile map of a 10,000-profile file), which keeps
+/// per-profile allocations to one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderedMap<V> {
     entries: Vec<(String, V)>,
     index: HashMap<String, usize>,
 }
+
+/// Entry count above which an [`OrderedMap`] maintains a hash index.
+const INDEX_THRESHOLD: usize = 16;
 
 impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
@@ -101,25 +111,42 @@ impl<V> Default for OrderedMap<V> {
 }
 
 impl<V> OrderedMap<V> {
+    fn position(&self, key: &str) -> Option<usize> {
+        if self.entries.len() > INDEX_THRESHOLD {
+            self.index.get(key).copied()
+        } else {
+            self.entries.iter().position(|(k, _)| k == key)
+        }
+    }
     /// Inserts or replaces `key`, keeping the position of an existing key.
     pub fn insert(&mut self, key: String, value: V) {
-        if let Some(&i) = self.index.get(&key) {
+        if let Some(i) = self.position(&key) {
             self.entries[i].1 = value;
-        } else {
-            self.index.insert(key.clone(), self.entries.len());
-            self.entries.push((key, value));
+            return;
         }
+        if self.entries.len() == INDEX_THRESHOLD {
+            self.index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+        }
+        if self.entries.len() >= INDEX_THRESHOLD {
+            self.index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
     }
     /// Looks up a key.
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.index.get(key).map(|&i| &self.entries[i].1)
+        self.position(key).map(|i| &self.entries[i].1)
     }
     fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.index.get(key).map(|&i| &mut self.entries[i].1)
+        self.position(key).map(|i| &mut self.entries[i].1)
     }
     /// Whether the key is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.index.contains_key(key)
+        self.position(key).is_some()
     }
     /// Entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
@@ -142,7 +169,10 @@ impl<V> OrderedMap<V> {
 /// A profile (or any other section): its settings in file order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
-    settings: OrderedMap<Setting>,
+    /// Shared so that building the merged map (a copy of every config
+    /// profile) costs a reference count, not a deep copy; merging
+    /// copies-on-write only the profiles defined in both files.
+    settings: Arc<OrderedMap<Setting>>,
     /// Header lines that defined this profile, in the order they were merged.
     pub headers: Vec<Origin>,
 }
@@ -165,8 +195,9 @@ impl Profile {
         self.settings.iter()
     }
     fn update_from(&mut self, other: &Profile) {
+        let settings = Arc::make_mut(&mut self.settings);
         for (k, v) in other.settings.iter() {
-            self.settings.insert(k.to_owned(), v.clone());
+            settings.insert(k.to_owned(), v.clone());
         }
         self.headers.extend(other.headers.iter().copied());
     }
@@ -252,7 +283,7 @@ pub(crate) fn raw_config_parse(
             line: Some(d.line()),
             detail: d.message(),
         })?;
-    Ok((FileStatus::Loaded, Some(normalize(&sections, path, kind)?)))
+    Ok((FileStatus::Loaded, Some(normalize(sections, path, kind)?)))
 }
 
 /// Decodes UTF-8, or returns the 1-based line of the first invalid byte.
@@ -265,17 +296,20 @@ pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, usize> {
     })
 }
 
-fn normalize(sections: &Sections, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
+fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
     let mut out = RawSections::default();
-    for section in &sections.sections {
-        let mut profile = Profile {
-            settings: OrderedMap::default(),
-            headers: vec![Origin {
-                file: kind,
-                line: section.line,
-            }],
-        };
-        for entry in sections.options(section) {
+    let Sections { defaults, sections } = sections;
+    for section in sections {
+        let mut settings = OrderedMap::default();
+        // configparser's options(): own options, then inherited [DEFAULT] ones.
+        let inherited = defaults
+            .iter()
+            .filter(|d| section.get(&d.name).is_none())
+            .cloned()
+            .collect::<Vec<_>>();
+        let name = section.name;
+        let header_line = section.line;
+        for entry in section.entries.into_iter().chain(inherited) {
             let origin = Origin {
                 file: kind,
                 line: entry.line,
@@ -291,13 +325,18 @@ fn normalize(sections: &Sections, path: &Path, kind: FileKind) -> Result<RawSect
                     ),
                 })?)
             } else {
-                Value::Str(entry.value.clone())
+                Value::Str(entry.value)
             };
-            profile
-                .settings
-                .insert(entry.name.clone(), Setting { value, origin });
+            settings.insert(entry.name, Setting { value, origin });
         }
-        out.insert(section.name.clone(), profile);
+        let profile = Profile {
+            settings: Arc::new(settings),
+            headers: vec![Origin {
+                file: kind,
+                line: header_line,
+            }],
+        };
+        out.insert(name, profile);
     }
     Ok(out)
 }
@@ -367,7 +406,7 @@ pub fn credentials_file_setting(env: &dyn Env) -> String {
 /// Maps a config-file section name to its profile (or sso-session /
 /// services) name: `profile NAME` split with shlex into exactly two tokens
 /// (P-CFG-4). `None` drops the section.
-fn parse_section_name(key: &str) -> Option<String> {
+pub(crate) fn parse_section_name(key: &str) -> Option<String> {
     let mut parts = shlex::split(key).ok()?;
     (parts.len() == 2).then(|| parts.swap_remove(1))
 }
@@ -417,7 +456,7 @@ impl ConfigFiles {
                     line: Some(d.line()),
                     detail: d.message(),
                 })?;
-            Ok((FileStatus::Loaded, Some(normalize(&sections, &path, kind)?)))
+            Ok((FileStatus::Loaded, Some(normalize(sections, &path, kind)?)))
         };
         let (cs, c) = parse(config, "config", FileKind::Config)?;
         let (ks, k) = parse(credentials, "credentials", FileKind::Credentials)?;
