@@ -51,7 +51,16 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
     row(&mut o, "Name", "Value", "Type", "Location");
     row(&mut o, "----", "-----", "----", "--------");
     if let Some(p) = &global.profile {
-        row(&mut o, "profile", p, "manual", "--profile");
+        // v1 prints `session.profile`; an empty `--profile ''` never sets it,
+        // so it falls back to the env profile, else Python's `None`.
+        let shown = if p.is_empty() {
+            env.get(credchain::env_vars::AWS_DEFAULT_PROFILE)
+                .or_else(|| env.get(credchain::env_vars::AWS_PROFILE))
+                .unwrap_or_else(|| "None".to_owned())
+        } else {
+            p.clone()
+        };
+        row(&mut o, "profile", &shown, "manual", "--profile");
     } else if let Some(p) = env
         .get(credchain::env_vars::AWS_DEFAULT_PROFILE)
         .or_else(|| env.get(credchain::env_vars::AWS_PROFILE))
@@ -87,7 +96,12 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
             row(&mut o, "access_key", "<not set>", "None", "None");
             row(&mut o, "secret_key", "<not set>", "None", "None");
         }
-        Err(e) => return fail(&e),
+        Err(e) => {
+            // v1 writes each row as it goes: the rows before the failure are
+            // on stdout when the error is reported.
+            output::out(&o);
+            return fail(&e);
+        }
     }
     let region = if let Some(r) = env.get(credchain::env_vars::AWS_DEFAULT_REGION) {
         Ok(Some((r, "env".to_owned(), "AWS_DEFAULT_REGION".to_owned())))
@@ -105,7 +119,10 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
     match region {
         Ok(Some((r, t, l))) => row(&mut o, "region", &r, &t, &l),
         Ok(None) => row(&mut o, "region", "<not set>", "None", "None"),
-        Err(e) => return fail(&e),
+        Err(e) => {
+            output::out(&o);
+            return fail(&e);
+        }
     }
     output::out(&o);
     0

@@ -1,0 +1,12 @@
+//! End-to-end tests of the `credchain` binary: every test runs the real
+//! executable in a throwaway HOME with a cleared environment (see `util`).
+//! `configure_read` compares against the real AWS CLI v1 and botocore, which
+//! scripts/test.sh installs.
+
+mod bad_input;
+mod configure_read;
+mod configure_write;
+mod explain;
+mod export;
+mod secrets;
+mod util;
