@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Whole-process wall time: `credchain configure export-credentials --profile dev`
+# against botocore's `Session(profile="dev").get_credentials()` on the same
+# files and the same (cleared) environment. Target: credchain >= 150x faster.
+#
+# Usage: scripts/bench-process.sh [RUNS]      (default 50; at least 30 is meaningful)
+# Needs: cargo, python3 with botocore (scripts/test.sh installs it). Times with
+# hyperfine (-N: no shell in between), installing it with apt-get when missing;
+# if that fails, falls back to a python3 subprocess timer, whose own fork/exec
+# cost (~0.5 ms here) inflates credchain's figure and understates the ratio.
+# /bin/true is timed too: the cost of spawning any process, i.e. the floor.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${1:-50}"
+TARGET_RATIO="${CREDCHAIN_BENCH_TARGET:-150}"
+
+echo "== cargo build --release -p credchain-cli" >&2
+cargo build --release --quiet -p credchain-cli
+BIN="$PWD/target/release/credchain"
+
+# The real interpreter, not a version-manager shim (pyenv's shim is a bash
+# script that would add its own startup to every botocore run).
+PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+"$PYTHON" -c 'import botocore' 2>/dev/null || {
+  echo "botocore is not installed for $PYTHON (run scripts/test.sh or pip install botocore)" >&2
+  exit 1
+}
+
+HYPERFINE="$(command -v hyperfine || true)"
+if [ -z "$HYPERFINE" ] && command -v apt-get >/dev/null; then
+  echo "== installing hyperfine" >&2
+  { apt-get update -qq && apt-get install -y -qq hyperfine; } >/dev/null 2>&1 || true
+  HYPERFINE="$(command -v hyperfine || true)"
+fi
+[ -n "$HYPERFINE" ] || echo "hyperfine unavailable: using the python3 timer" >&2
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/home/.aws"
+cat > "$WORK/home/.aws/config" <<'INI'
+[default]
+region = us-east-1
+output = json
+
+[profile dev]
+region = eu-west-1
+output = json
+s3 =
+    addressing_style = path
+    max_concurrent_requests = 20
+
+[profile staging]
+region = us-west-2
+
+# CI account
+[profile ci]
+region = ap-southeast-2
+retry_mode = standard
+max_attempts = 5
+
+[profile prod]
+region = us-east-1
+output = table
+INI
+cat > "$WORK/home/.aws/credentials" <<'INI'
+[default]
+aws_access_key_id = AKIADEFAULT000000000
+aws_secret_access_key = defaultsecretdefaultsecretdefaultsecret0
+
+[dev]
+aws_access_key_id = AKIADEV0000000000001
+aws_secret_access_key = devsecretdevsecretdevsecretdevsecretdev1
+aws_session_token = devtokendevtokendevtokendevtokendevtoken
+
+[staging]
+aws_access_key_id = AKIASTAGING000000002
+aws_secret_access_key = stagingsecretstagingsecretstagingsecret2
+
+; rotated quarterly
+[ci]
+aws_access_key_id = AKIACI00000000000003
+aws_secret_access_key = cisecretcisecretcisecretcisecretcisecret
+
+[prod]
+aws_access_key_id = AKIAPROD000000000004
+aws_secret_access_key = prodsecretprodsecretprodsecretprodsecret
+INI
+
+"$PYTHON" - "$RUNS" "$TARGET_RATIO" "$WORK" "$BIN" "$PYTHON" "$HYPERFINE" <<'PY'
+import json, os, statistics, subprocess, sys, time
+
+runs, target = int(sys.argv[1]), float(sys.argv[2])
+work, binary, python, hyperfine = sys.argv[3:]
+home = os.path.join(work, "home")
+env = {"HOME": home, "AWS_EC2_METADATA_DISABLED": "true", "PATH": "/usr/bin:/bin"}
+cmds = {
+    "credchain": [binary, "configure", "export-credentials", "--profile", "dev"],
+    "botocore": [python, "-c",
+                 "import botocore.session; "
+                 "c=botocore.session.Session(profile='dev').get_credentials(); "
+                 "print(c.access_key)"],
+    # The floor: what spawning any process costs on this machine.
+    "/bin/true": ["/bin/true"],
+}
+
+def run(cmd):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=home)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"{cmd[0]} failed ({p.returncode}): {p.stderr.decode(errors='replace')}")
+    return dt, p.stdout.decode()
+
+# Same answer from both, or the comparison is meaningless.
+_, out = run(cmds["credchain"])
+_, ref = run(cmds["botocore"])
+if "AKIADEV0000000000001" not in out or ref.strip() != "AKIADEV0000000000001":
+    sys.exit(f"outputs disagree:\ncredchain: {out}\nbotocore: {ref}")
+
+times = {}
+if hyperfine:
+    timer = "hyperfine -N"
+    report = os.path.join(work, "hyperfine.json")
+    # hyperfine -N splits command strings shell-style; quote each word.
+    quote = lambda cmd: " ".join("'" + a.replace("'", "'\\''") + "'" for a in cmd)
+    subprocess.run(
+        [hyperfine, "-N", "--style", "none", "--warmup", "5", "--runs", str(runs),
+         "--export-json", report, *(quote(c) for c in cmds.values())],
+        env=env, cwd=home, check=True, stdout=subprocess.DEVNULL)
+    with open(report) as f:
+        for k, r in zip(cmds, json.load(f)["results"]):
+            times[k] = r["times"]
+else:
+    timer = "python3 subprocess"
+    for cmd in cmds.values():          # warm the page cache
+        for _ in range(3):
+            run(cmd)
+    times = {k: [] for k in cmds}
+    for _ in range(runs):              # interleaved, so drift hits both alike
+        for k, cmd in cmds.items():
+            times[k].append(run(cmd)[0])
+
+print(f"timer: {timer}, {runs} runs each, env cleared (HOME, AWS_EC2_METADATA_DISABLED=true, PATH)")
+med = {}
+for k, ts in times.items():
+    med[k] = statistics.median(ts)
+    print(f"{k:10} median={med[k]*1e3:9.3f} ms  "
+          f"min={min(ts)*1e3:9.3f} ms  max={max(ts)*1e3:9.3f} ms")
+ratio = med["botocore"] / med["credchain"]
+verdict = "meets" if ratio >= target else "MISSES"
+print(f"ratio (botocore / credchain, medians): {ratio:.1f}x  -> {verdict} the {target:g}x target")
+print(f"credchain above the spawn floor (/bin/true): {(med['credchain'] - med['/bin/true'])*1e3:.3f} ms; "
+      f"ratio if credchain cost no more than /bin/true: {med['botocore'] / med['/bin/true']:.0f}x")
+try:
+    print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a busy machine inflates botocore most)")
+except OSError:
+    pass
+PY
