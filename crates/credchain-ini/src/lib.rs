@@ -53,6 +53,7 @@ unless exactly the edited key changed.
 */
 
 mod edit;
+pub mod hash;
 mod text;
 
 pub use edit::EditError;
@@ -461,27 +462,52 @@ impl Document {
 
     /// Every problem configparser would report, in line order.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.build().1
+        build(self.lines.iter().map(|l| (l.text.as_str(), l.kind.clone()))).1
     }
 
     /// The semantic view, or the first problem (in line order) that makes
     /// configparser reject the file.
     pub fn sections(&self) -> Result<Sections, Diagnostic> {
-        let (sections, mut diags) = self.build();
+        let (sections, mut diags) =
+            build(self.lines.iter().map(|l| (l.text.as_str(), l.kind.clone())));
         if diags.is_empty() {
             Ok(sections)
         } else {
             Err(diags.swap_remove(0))
         }
     }
+}
 
-    fn build(&self) -> (Sections, Vec<Diagnostic>) {
+/// The semantic view of `s` without building a [`Document`]: the same
+/// classification and rules as [`Document::sections`], but lines are
+/// borrowed, so reading a large file allocates only what the result holds.
+pub fn parse_sections(s: &str) -> Result<Sections, Diagnostic> {
+    let mut c = Classifier {
+        in_section: false,
+        has_option: false,
+        indent_level: 0,
+    };
+    let (sections, mut diags) = build(
+        split_lines(s)
+            .into_iter()
+            .map(|(text, _)| (text, c.classify(text))),
+    );
+    if diags.is_empty() {
+        Ok(sections)
+    } else {
+        Err(diags.swap_remove(0))
+    }
+}
+
+/// Applies configparser's rules to classified lines.
+fn build<'t>(lines: impl Iterator<Item = (&'t str, LineKind)>) -> (Sections, Vec<Diagnostic>) {
+    {
         // Values are collected as lists of pieces, then joined, like
         // configparser's `_join_multiline_values`.
         struct Building {
             name: String,
             line: usize,
-            entries: Vec<(String, String, usize)>,
+            entries: Vec<Entry>,
         }
         let mut defaults = Building {
             name: "DEFAULT".into(),
@@ -490,21 +516,22 @@ impl Document {
         };
         let mut sections: Vec<Building> = Vec::new();
         // Section name -> index, so 10,000-section files stay linear.
-        let mut by_name: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut by_name: std::collections::HashMap<&str, usize, hash::FxBuildHasher> =
+            std::collections::HashMap::default();
         let mut diags = Vec::new();
         // None = no section yet; Some(None) = DEFAULT; Some(Some(i)) = sections[i].
         let mut cur: Option<Option<usize>> = None;
         let mut cur_option: Option<usize> = None;
-        for (idx, line) in self.lines.iter().enumerate() {
+        for (idx, (text, kind)) in lines.enumerate() {
             let lineno = idx + 1;
-            match &line.kind {
+            match &kind {
                 LineKind::Blank => {
                     if let (Some(sec), Some(opt)) = (cur, cur_option) {
                         let b = match sec {
                             None => &mut defaults,
                             Some(i) => &mut sections[i],
                         };
-                        b.entries[opt].1.push('\n');
+                        b.entries[opt].value.push('\n');
                     }
                 }
                 LineKind::Comment => {}
@@ -514,13 +541,13 @@ impl Document {
                             None => &mut defaults,
                             Some(i) => &mut sections[i],
                         };
-                        let v = &mut b.entries[opt].1;
+                        let v = &mut b.entries[opt].value;
                         v.push('\n');
-                        v.push_str(&line.text[value.clone()]);
+                        v.push_str(&text[value.clone()]);
                     }
                 }
                 LineKind::Section { name } => {
-                    let name = &line.text[name.clone()];
+                    let name = &text[name.clone()];
                     cur_option = None;
                     if name == "DEFAULT" {
                         cur = Some(None);
@@ -551,20 +578,23 @@ impl Document {
                         None => &mut defaults,
                         Some(i) => &mut sections[i],
                     };
-                    let key = text::py_lower(&line.text[name.clone()]);
-                    if let Some(prev) = b.entries.iter().find(|e| e.0 == key) {
+                    let key = text::py_lower(&text[name.clone()]);
+                    if let Some(prev) = b.entries.iter().find(|e| e.name == key) {
                         diags.push(Diagnostic {
                             line: lineno,
                             kind: DiagnosticKind::DuplicateOption {
                                 section: b.name.clone(),
                                 option: key,
-                                first_line: prev.2,
+                                first_line: prev.line,
                             },
                         });
                         break;
                     }
-                    b.entries
-                        .push((key, line.text[value.clone()].to_owned(), lineno));
+                    b.entries.push(Entry {
+                        name: key,
+                        value: text[value.clone()].to_owned(),
+                        line: lineno,
+                    });
                     cur_option = Some(b.entries.len() - 1);
                 }
                 LineKind::Invalid(reason) => match reason {
@@ -589,24 +619,21 @@ impl Document {
                 },
             }
         }
-        let join = |b: Building| -> Vec<Entry> {
-            b.entries
-                .into_iter()
-                .map(|(name, mut value, line)| {
-                    // configparser joins the pieces with `\n`, then rstrips.
-                    value.truncate(text::rstrip_len(&value));
-                    Entry { name, value, line }
-                })
-                .collect()
+        // configparser joins the pieces with `\n`, then rstrips.
+        let finish = |mut entries: Vec<Entry>| {
+            for e in &mut entries {
+                e.value.truncate(text::rstrip_len(&e.value));
+            }
+            entries
         };
         let out = Sections {
-            defaults: join(defaults),
+            defaults: finish(defaults.entries),
             sections: sections
                 .into_iter()
                 .map(|b| Section {
-                    name: b.name.clone(),
+                    name: b.name,
                     line: b.line,
-                    entries: join(b),
+                    entries: finish(b.entries),
                 })
                 .collect(),
         };

@@ -144,7 +144,7 @@ fn benches(c: &mut Criterion) {
         .expect("credentials found");
     assert_eq!(creds.access_key_id(), access_key(PROFILES - 1));
     let files = ConfigFiles::from_texts(Some(&config), Some(&credentials)).expect("parses");
-    assert_eq!(files.profiles().len(), PROFILES + 1);
+    assert_eq!(files.profiles().count(), PROFILES + 1);
 
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(bytes));

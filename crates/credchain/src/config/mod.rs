@@ -12,9 +12,10 @@ pub mod write;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use credchain_ini::{Document, Sections};
+use credchain_ini::Sections;
+use credchain_ini::hash::FxBuildHasher;
 
 use crate::env_vars;
 use crate::error::Error;
@@ -23,6 +24,11 @@ use crate::os::{Env, FileType, Fs};
 /// Files larger than this are refused rather than read into memory. botocore
 /// has no limit; a config file this large is a mistake or an attack.
 pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Combined size above which the two files are parsed on two threads.
+/// Below it a thread costs more than it saves (a typical pair of files is
+/// a few KiB and parses in microseconds).
+const PARALLEL_PARSE_THRESHOLD: u64 = 256 * 1024;
 
 /// Which file a value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,7 +101,7 @@ pub struct Setting {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderedMap<V> {
     entries: Vec<(String, V)>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, FxBuildHasher>,
 }
 
 /// Entry count above which an [`OrderedMap`] maintains a hash index.
@@ -105,7 +111,7 @@ impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
         OrderedMap {
             entries: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 }
@@ -125,24 +131,35 @@ impl<V> OrderedMap<V> {
             return;
         }
         if self.entries.len() == INDEX_THRESHOLD {
-            self.index = self
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect();
+            // Most maps that get this big keep growing (a profile map).
+            self.index.reserve(INDEX_THRESHOLD * 64);
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                self.index.insert(k.clone(), i);
+            }
         }
         if self.entries.len() >= INDEX_THRESHOLD {
             self.index.insert(key.clone(), self.entries.len());
         }
         self.entries.push((key, value));
     }
+    /// Builds a map from entries whose keys are known to be unique.
+    fn from_unique(entries: Vec<(String, V)>) -> OrderedMap<V> {
+        let mut index = HashMap::default();
+        if entries.len() > INDEX_THRESHOLD {
+            index.reserve(entries.len());
+            for (i, (k, _)) in entries.iter().enumerate() {
+                index.insert(k.clone(), i);
+            }
+        }
+        OrderedMap { entries, index }
+    }
+    /// Looks up a key, with its position.
+    pub fn get_full(&self, key: &str) -> Option<(usize, &V)> {
+        self.position(key).map(|i| (i, &self.entries[i].1))
+    }
     /// Looks up a key.
     pub fn get(&self, key: &str) -> Option<&V> {
         self.position(key).map(|i| &self.entries[i].1)
-    }
-    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.position(key).map(|i| &mut self.entries[i].1)
     }
     /// Whether the key is present.
     pub fn contains_key(&self, key: &str) -> bool {
@@ -167,14 +184,16 @@ impl<V> OrderedMap<V> {
 }
 
 /// A profile (or any other section): its settings in file order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
-    /// Shared so that building the merged map (a copy of every config
-    /// profile) costs a reference count, not a deep copy; merging
-    /// copies-on-write only the profiles defined in both files.
+    /// Shared so that merging a profile defined in both files copies the
+    /// config half by reference count and copies-on-write only when the
+    /// credentials half adds keys.
     settings: Arc<OrderedMap<Setting>>,
-    /// Header lines that defined this profile, in the order they were merged.
-    pub headers: Vec<Origin>,
+    /// The header line that defined this profile.
+    header: Origin,
+    /// The credentials-file header merged over a config-file profile.
+    merged_header: Option<Origin>,
 }
 
 impl Profile {
@@ -185,6 +204,11 @@ impl Profile {
     /// A setting's string value.
     pub fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(|s| s.value.as_str())
+    }
+    /// The section header lines that define this profile: its own, then
+    /// the credentials-file one merged over it.
+    pub fn headers(&self) -> impl Iterator<Item = Origin> {
+        std::iter::once(self.header).chain(self.merged_header)
     }
     /// Whether the key is present (botocore's `key in profile`).
     pub fn contains(&self, key: &str) -> bool {
@@ -199,7 +223,7 @@ impl Profile {
         for (k, v) in other.settings.iter() {
             settings.insert(k.to_owned(), v.clone());
         }
-        self.headers.extend(other.headers.iter().copied());
+        self.merged_header = Some(other.header);
     }
 }
 
@@ -237,7 +261,9 @@ impl LoadedFile {
 
 /// A file parsed into sections with `[DEFAULT]` applied and sub-properties
 /// split: botocore's `raw_config_parse`.
-pub(crate) type RawSections = OrderedMap<Profile>;
+/// Section names are unique (duplicates fail to parse), so this is a plain
+/// list; callers index only what they need.
+pub(crate) type RawSections = Vec<(String, Profile)>;
 
 /// Reads `path` the way `raw_config_parse` does. `Ok((status, None))` means
 /// the file is absent (botocore's `ConfigNotFound`).
@@ -276,13 +302,11 @@ pub(crate) fn raw_config_parse(
         line: Some(line),
         detail: "not valid UTF-8; expected a UTF-8 text file".into(),
     })?;
-    let sections = Document::parse(text)
-        .sections()
-        .map_err(|d| Error::ConfigParse {
-            path: path.to_owned(),
-            line: Some(d.line()),
-            detail: d.message(),
-        })?;
+    let sections = credchain_ini::parse_sections(text).map_err(|d| Error::ConfigParse {
+        path: path.to_owned(),
+        line: Some(d.line()),
+        detail: d.message(),
+    })?;
     Ok((FileStatus::Loaded, Some(normalize(sections, path, kind)?)))
 }
 
@@ -297,8 +321,8 @@ pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, usize> {
 }
 
 fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
-    let mut out = RawSections::default();
     let Sections { defaults, sections } = sections;
+    let mut out = RawSections::with_capacity(sections.len());
     for section in sections {
         let mut settings = OrderedMap::default();
         // configparser's options(): own options, then inherited [DEFAULT] ones.
@@ -309,6 +333,9 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
             .collect::<Vec<_>>();
         let name = section.name;
         let header_line = section.line;
+        settings
+            .entries
+            .reserve_exact(section.entries.len() + inherited.len());
         for entry in section.entries.into_iter().chain(inherited) {
             let origin = Origin {
                 file: kind,
@@ -331,12 +358,13 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
         }
         let profile = Profile {
             settings: Arc::new(settings),
-            headers: vec![Origin {
+            header: Origin {
                 file: kind,
                 line: header_line,
-            }],
+            },
+            merged_header: None,
         };
-        out.insert(name, profile);
+        out.push((name, profile));
     }
     Ok(out)
 }
@@ -387,7 +415,10 @@ pub struct ConfigFiles {
     services: OrderedMap<Profile>,
     other_sections: OrderedMap<Profile>,
     credential_sections: OrderedMap<Profile>,
-    merged: OrderedMap<Profile>,
+    /// The merged profile for each credentials section that also exists in
+    /// the config file, computed on first use: resolving one profile of a
+    /// 10,000-profile setup must not merge the other 9,999.
+    merged: Vec<OnceLock<Profile>>,
 }
 
 /// The configured path of the config file: `AWS_CONFIG_FILE` if present
@@ -407,6 +438,26 @@ pub fn credentials_file_setting(env: &dyn Env) -> String {
 /// services) name: `profile NAME` split with shlex into exactly two tokens
 /// (P-CFG-4). `None` drops the section.
 pub(crate) fn parse_section_name(key: &str) -> Option<String> {
+    // Fast path for the common `profile name` form: two tokens separated by
+    // one space, with no quoting, escaping or other whitespace, which shlex
+    // would split exactly there. Saves shlex's allocations per section.
+    let plain = |t: &str| !t.is_empty() && !t.contains(is_shlex_special);
+    if let Some((a, b)) = key.split_once(' ')
+        && plain(a)
+        && plain(b)
+    {
+        return Some(b.to_owned());
+    }
+    parse_section_name_shlex(key)
+}
+
+/// Characters that make [`parse_section_name`] take the full shlex path.
+fn is_shlex_special(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\'' | '"' | '\\')
+}
+
+/// The reference behaviour: `shlex.split`, exactly two tokens.
+fn parse_section_name_shlex(key: &str) -> Option<String> {
     let mut parts = shlex::split(key).ok()?;
     (parts.len() == 2).then(|| parts.swap_remove(1))
 }
@@ -418,10 +469,28 @@ impl ConfigFiles {
     pub fn load(env: &dyn Env, fs: &dyn Fs) -> Result<ConfigFiles, Error> {
         let cfg_setting = config_file_setting(env);
         let cfg_path = paths::expand(&cfg_setting, env, fs);
-        let (cfg_status, cfg_raw) = raw_config_parse(fs, &cfg_path, FileKind::Config)?;
         let cred_setting = credentials_file_setting(env);
         let cred_path = paths::expand(&cred_setting, env, fs);
-        let (cred_status, cred_raw) = raw_config_parse(fs, &cred_path, FileKind::Credentials)?;
+        let size = |p: &Path| fs.len(p).unwrap_or(0);
+        let (cfg, cred) = if size(&cfg_path) + size(&cred_path) > PARALLEL_PARSE_THRESHOLD {
+            // The files are independent: parse the credentials file on a
+            // second thread. Errors keep botocore's order (config first).
+            std::thread::scope(|scope| {
+                let cred = scope.spawn(|| raw_config_parse(fs, &cred_path, FileKind::Credentials));
+                let cfg = raw_config_parse(fs, &cfg_path, FileKind::Config);
+                let cred = cred
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (cfg, cred)
+            })
+        } else {
+            (
+                raw_config_parse(fs, &cfg_path, FileKind::Config),
+                raw_config_parse(fs, &cred_path, FileKind::Credentials),
+            )
+        };
+        let (cfg_status, cfg_raw) = cfg?;
+        let (cred_status, cred_raw) = cred?;
         Ok(ConfigFiles::from_parts(
             LoadedFile {
                 configured: cfg_setting,
@@ -449,13 +518,11 @@ impl ConfigFiles {
                 return Ok((FileStatus::Missing, None));
             };
             let path = PathBuf::from(name);
-            let sections = Document::parse(text)
-                .sections()
-                .map_err(|d| Error::ConfigParse {
-                    path: path.clone(),
-                    line: Some(d.line()),
-                    detail: d.message(),
-                })?;
+            let sections = credchain_ini::parse_sections(text).map_err(|d| Error::ConfigParse {
+                path: path.clone(),
+                line: Some(d.line()),
+                detail: d.message(),
+            })?;
             Ok((FileStatus::Loaded, Some(normalize(sections, &path, kind)?)))
         };
         let (cs, c) = parse(config, "config", FileKind::Config)?;
@@ -483,7 +550,7 @@ impl ConfigFiles {
         let mut sso_sessions = OrderedMap::default();
         let mut services = OrderedMap::default();
         let mut other_sections = OrderedMap::default();
-        for (key, values) in cfg_raw.unwrap_or_default().entries {
+        for (key, values) in cfg_raw.unwrap_or_default() {
             // botocore's build_profile_map: prefix matches, in this order.
             let target = if key.starts_with("profile") {
                 Some(&mut config_profiles)
@@ -504,14 +571,10 @@ impl ConfigFiles {
                 None => other_sections.insert(key, values),
             }
         }
-        let credential_sections = cred_raw.unwrap_or_default();
-        let mut merged = config_profiles.clone();
-        for (name, values) in credential_sections.iter() {
-            match merged.get_mut(name) {
-                Some(p) => p.update_from(values),
-                None => merged.insert(name.to_owned(), values.clone()),
-            }
-        }
+        let credential_sections = OrderedMap::from_unique(cred_raw.unwrap_or_default());
+        let merged = std::iter::repeat_with(OnceLock::new)
+            .take(credential_sections.len())
+            .collect();
         ConfigFiles {
             config,
             credentials,
@@ -524,13 +587,34 @@ impl ConfigFiles {
         }
     }
 
-    /// The merged profile map (credentials-file values win per key, P-MERGE-1).
-    pub fn profiles(&self) -> &OrderedMap<Profile> {
-        &self.merged
+    /// The merged profile map (credentials-file values win per key,
+    /// P-MERGE-1) in `available_profiles` order: config-file profiles, then
+    /// profiles only in the credentials file (P-MERGE-4).
+    pub fn profiles(&self) -> impl Iterator<Item = (&str, &Profile)> {
+        let from_config = self
+            .config_profiles
+            .keys()
+            .filter_map(|name| Some((name, self.profile(name)?)));
+        let creds_only = self
+            .credential_sections
+            .iter()
+            .filter(|(name, _)| !self.config_profiles.contains_key(name));
+        from_config.chain(creds_only)
     }
     /// A merged profile.
     pub fn profile(&self, name: &str) -> Option<&Profile> {
-        self.merged.get(name)
+        let config = self.config_profiles.get(name);
+        let Some((i, creds)) = self.credential_sections.get_full(name) else {
+            return config;
+        };
+        let Some(config) = config else {
+            return Some(creds);
+        };
+        Some(self.merged[i].get_or_init(|| {
+            let mut p = config.clone();
+            p.update_from(creds);
+            p
+        }))
     }
     /// Profiles defined in the config file only (what the `config-file`
     /// provider reads, P-MERGE-3).
@@ -556,7 +640,7 @@ impl ConfigFiles {
     /// `available_profiles`: config profiles in file order, then profiles
     /// only in the credentials file (P-MERGE-4).
     pub fn available_profiles(&self) -> Vec<&str> {
-        self.merged.keys().collect()
+        self.profiles().map(|(name, _)| name).collect()
     }
     /// The file a setting came from.
     pub fn file(&self, kind: FileKind) -> &LoadedFile {

@@ -157,3 +157,16 @@ fn values_debug_hides_content() {
     let dbg = format!("{f:?}");
     assert!(!dbg.contains("SECRETSECRET"), "{dbg}");
 }
+
+mod section_names {
+    use super::super::{parse_section_name, parse_section_name_shlex};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast path never disagrees with full shlex splitting.
+        #[test]
+        fn fast_path_matches_shlex(s in "[a-z \t'\"\\\\]{0,12}") {
+            prop_assert_eq!(parse_section_name(&s), parse_section_name_shlex(&s));
+        }
+    }
+}

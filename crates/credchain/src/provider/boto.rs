@@ -35,7 +35,7 @@ impl Provider for BotoProvider {
                     seen.push(format!("{loc} not found"));
                     continue;
                 };
-                let Some(c) = sections.get("Credentials") else {
+                let Some((_, c)) = sections.iter().find(|(name, _)| name == "Credentials") else {
                     seen.push(format!("{loc} has no [Credentials]"));
                     continue;
                 };

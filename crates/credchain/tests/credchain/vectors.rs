@@ -32,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use credchain::config::{ConfigFiles, OrderedMap, Profile, Value as CfgValue};
+use credchain::config::{ConfigFiles, Profile, Value as CfgValue};
 use credchain::os::{Env, MapEnv, MemFs, Os, RealClock};
 use credchain::{Error, Session};
 use serde_json::{Map, Value, json};
@@ -175,10 +175,9 @@ fn value_json(value: &CfgValue) -> Value {
     }
 }
 
-fn sections_json(map: &OrderedMap<Profile>) -> Value {
+fn sections_json<'a>(map: impl Iterator<Item = (&'a str, &'a Profile)>) -> Value {
     Value::Object(
-        map.iter()
-            .map(|(name, profile)| {
+        map.map(|(name, profile)| {
                 let settings: Map<String, Value> = profile
                     .iter()
                     .map(|(k, s)| (k.to_owned(), value_json(&s.value)))
@@ -194,7 +193,7 @@ fn ours_json(result: &Result<ConfigFiles, Error>) -> Value {
     match result {
         Ok(files) => json!({
             "profiles": sections_json(files.profiles()),
-            "sso_sessions": sections_json(files.sso_sessions()),
+            "sso_sessions": sections_json(files.sso_sessions().iter()),
         }),
         Err(e) => json!({ "error": e.kind() }),
     }
