@@ -178,13 +178,13 @@ fn value_json(value: &CfgValue) -> Value {
 fn sections_json<'a>(map: impl Iterator<Item = (&'a str, &'a Profile)>) -> Value {
     Value::Object(
         map.map(|(name, profile)| {
-                let settings: Map<String, Value> = profile
-                    .iter()
-                    .map(|(k, s)| (k.to_owned(), value_json(&s.value)))
-                    .collect();
-                (name.to_owned(), Value::Object(settings))
-            })
-            .collect(),
+            let settings: Map<String, Value> = profile
+                .iter()
+                .map(|(k, s)| (k.to_owned(), value_json(&s.value)))
+                .collect();
+            (name.to_owned(), Value::Object(settings))
+        })
+        .collect(),
     )
 }
 
