@@ -51,6 +51,17 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: Option<ConfigureCommand>,
     },
+    /// AWS Security Token Service calls made with the resolved credentials.
+    Sts {
+        #[command(subcommand)]
+        command: StsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StsCommand {
+    /// Print the account, user id and ARN of the resolved credentials.
+    GetCallerIdentity,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConfigureCommand};
+use cli::{Cli, Command, ConfigureCommand, StsCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +28,9 @@ fn main() -> ExitCode {
     );
     let code = match &cli.command {
         Command::Explain => commands::explain::run(g),
+        Command::Sts {
+            command: StsCommand::GetCallerIdentity,
+        } => commands::sts::get_caller_identity(g),
         Command::Configure { command } => match command {
             None => commands::configure_write::interactive(g),
             Some(ConfigureCommand::List) => commands::configure::list(g),

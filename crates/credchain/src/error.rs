@@ -101,8 +101,70 @@ pub enum Error {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A `source_profile` chain that comes back to a profile already
+    /// visited (`InfiniteLoopConfigError`, P-AR-2/4a).
+    InfiniteLoopConfig {
+        /// The profile that would be loaded again.
+        source_profile: String,
+        /// The profiles visited so far, in order.
+        visited: Vec<String>,
+    },
+    /// An AWS service answered with an error document (botocore's
+    /// `ClientError`), e.g. STS `AccessDenied`.
+    Service {
+        /// The operation called (`AssumeRole`).
+        operation: String,
+        /// The error code (`AccessDenied`), or the HTTP status when the
+        /// body had none.
+        code: String,
+        /// The service's message (never holds secrets we sent).
+        message: String,
+    },
+    /// `sts_regional_endpoints` other than `legacy` or `regional`
+    /// (`InvalidSTSRegionalEndpointsConfigError`, P-NC-6).
+    InvalidStsRegionalEndpoints {
+        /// The value.
+        value: String,
+    },
+    /// A `credential_source` provider found nothing
+    /// (`CredentialRetrievalError`, P-AR-2).
+    CredentialSourceEmpty {
+        /// The `credential_source` value.
+        source: String,
+        /// The profile naming it.
+        profile: String,
+    },
     /// No provider supplied credentials.
     NoCredentials,
+    /// A network provider gave up (`CredentialRetrievalError`): the
+    /// container endpoint failed every attempt.
+    CredentialRetrieval {
+        /// The provider.
+        provider: Method,
+        /// What went wrong (botocore's `error_msg`).
+        message: String,
+    },
+    /// Instance metadata cannot be used (`MetadataRetrievalError`), e.g. no
+    /// IMDSv2 token while IMDSv1 is disabled (P-IMDS-4).
+    MetadataRetrieval {
+        /// What went wrong.
+        message: String,
+    },
+    /// `ec2_metadata_service_endpoint` is not a URI
+    /// (`InvalidIMDSEndpointError`, P-IMDS-1).
+    InvalidImdsEndpoint {
+        /// The endpoint as configured.
+        endpoint: String,
+    },
+    /// A Python exception botocore lets escape unwrapped (`ValueError`,
+    /// `KeyError`, `TypeError`, `FileNotFoundError`, `HTTPClientError`,
+    /// ...): the chain stops with it.
+    Unhandled {
+        /// The Python exception class name.
+        class: &'static str,
+        /// The message (botocore's text where it writes one; never secrets).
+        message: String,
+    },
 }
 
 impl Error {
@@ -122,7 +184,16 @@ impl Error {
             Error::InvalidUtf8 { .. } => "UnicodeDecodeError",
             Error::NotSupportedYet { .. } => "NotSupportedYet",
             Error::InvalidConfig { .. } => "InvalidConfigError",
+            Error::InfiniteLoopConfig { .. } => "InfiniteLoopConfigError",
+            Error::Service { code, .. } => crate::sts::error_class(code),
+            Error::InvalidStsRegionalEndpoints { .. } => "InvalidSTSRegionalEndpointsConfigError",
             Error::NoCredentials => "NoCredentialsError",
+            Error::CredentialRetrieval { .. } | Error::CredentialSourceEmpty { .. } => {
+                "CredentialRetrievalError"
+            }
+            Error::MetadataRetrieval { .. } => "MetadataRetrievalError",
+            Error::InvalidImdsEndpoint { .. } => "InvalidIMDSEndpointError",
+            Error::Unhandled { class, .. } => class,
         }
     }
 }
@@ -193,8 +264,48 @@ impl fmt::Display for Error {
                 "{trigger} asks for the {provider} provider, which this release of credchain \
                  does not support yet"
             ),
-            Error::InvalidConfig { message } => f.write_str(message),
+            Error::InvalidConfig { message } | Error::Unhandled { message, .. } => {
+                f.write_str(message)
+            }
+            Error::InfiniteLoopConfig {
+                source_profile,
+                visited,
+            } => write!(
+                f,
+                "Infinite loop in credential configuration detected. Attempting to load from \
+                 profile {source_profile} which has already been visited. Visited profiles: {}",
+                crate::chain::repr::py_list_repr(visited)
+            ),
+            Error::Service {
+                operation,
+                code,
+                message,
+            } => write!(
+                f,
+                "An error occurred ({code}) when calling the {operation} operation: {message}"
+            ),
+            Error::InvalidStsRegionalEndpoints { value } => write!(
+                f,
+                "STS regional endpoints option {value} is invalid. Valid options are: \"legacy\", \
+                 \"regional\""
+            ),
+            Error::CredentialSourceEmpty { source, profile } => write!(
+                f,
+                "Error when retrieving credentials from {source}: No credentials found in \
+                 credential_source referenced in profile {profile}"
+            ),
             Error::NoCredentials => f.write_str("Unable to locate credentials"),
+            Error::CredentialRetrieval { provider, message } => write!(
+                f,
+                "Error when retrieving credentials from {provider}: {message}"
+            ),
+            Error::MetadataRetrieval { message } => {
+                write!(f, "Error retrieving metadata: {message}")
+            }
+            Error::InvalidImdsEndpoint { endpoint } => write!(
+                f,
+                "Invalid endpoint EC2 Instance Metadata endpoint: {endpoint}"
+            ),
         }
     }
 }
@@ -232,5 +343,38 @@ mod tests {
             e.to_string(),
             "Unable to parse config file: /h/.aws/config:3: expected `name = value`"
         );
+    }
+
+    #[test]
+    fn network_provider_errors_use_botocore_texts() {
+        let e = Error::CredentialRetrieval {
+            provider: Method::ContainerRole,
+            message: "Error retrieving metadata: x".into(),
+        };
+        assert_eq!(e.kind(), "CredentialRetrievalError");
+        assert_eq!(
+            e.to_string(),
+            "Error when retrieving credentials from container-role: Error retrieving metadata: x"
+        );
+        let e = Error::MetadataRetrieval {
+            message: "m".into(),
+        };
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            ("MetadataRetrievalError", "Error retrieving metadata: m")
+        );
+        let e = Error::InvalidImdsEndpoint {
+            endpoint: "not a uri".into(),
+        };
+        assert_eq!(e.kind(), "InvalidIMDSEndpointError");
+        assert_eq!(
+            e.to_string(),
+            "Invalid endpoint EC2 Instance Metadata endpoint: not a uri"
+        );
+        let e = Error::Unhandled {
+            class: "KeyError",
+            message: "'Token'".into(),
+        };
+        assert_eq!((e.kind(), e.to_string().as_str()), ("KeyError", "'Token'"));
     }
 }

@@ -31,10 +31,18 @@ everything can be run against in-memory fakes.
   key alone (P-CHAIN-11).
 * Credentials are resolved eagerly: an expired `AWS_CREDENTIAL_EXPIRATION`
   fails at resolution time, where botocore fails on first use of the key.
-* The network providers (assume-role, web identity, SSO, login,
-  credential_process, container, IMDS) are detected but not yet executed:
-  a configuration that triggers one yields `NotSupportedYet` instead of
+* SSO, login and credential_process are detected but not yet executed: a
+  configuration that triggers one yields `NotSupportedYet` instead of
   credentials.
+* Assume-role and web identity ([`chain::repr`] plans, [`sts`] calls) fetch
+  at resolution, not on first use; the plan's validation still runs before
+  any STS call. STS retries follow botocore's `legacy` mode only
+  (`retry_mode` is not read). A corrupt or empty cache entry
+  ([`cache`]) is a miss that gets rewritten, where the AWS CLI fails with
+  `KeyError` (P-AR-12). A `duration_seconds` beyond 64 bits is dropped.
+* The container and IMDS providers run (see [`container`] and [`imds`] for
+  their known differences: a total per-request deadline and a 1 MiB
+  response cap, no second fetch of expired credentials).
 * Files larger than 64 MiB are refused with `ConfigParseError`.
 */
 
@@ -43,11 +51,17 @@ pub mod config;
 pub mod credentials;
 pub mod env_vars;
 pub mod error;
+pub mod http;
 pub mod os;
 mod provider;
 mod pyint;
 pub mod session;
+pub mod sts;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testkit;
 pub mod time;
+
+pub use provider::{cache, container, imds};
 
 pub use chain::{Step, StepOutcome};
 pub use config::ConfigFiles;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Read access to environment variables.
 ///
@@ -52,6 +52,19 @@ pub trait Fs: Send + Sync {
 pub trait Clock: Send + Sync {
     /// The current time.
     fn now(&self) -> SystemTime;
+}
+
+/// Blocking waits (retry back-off). Injected so tests need not really sleep.
+pub trait Sleep: Send + Sync {
+    /// Blocks the calling thread for `d`.
+    fn sleep(&self, d: Duration);
+}
+
+/// A source of random integers (IMDS expiry jitter, P-IMDS-6).
+pub trait Random: Send + Sync {
+    /// A uniformly chosen integer in `lo..=hi`, like Python's
+    /// `random.randint(lo, hi)`.
+    fn randint(&self, lo: u64, hi: u64) -> u64;
 }
 
 /// The bundle of OS services a session runs against.
@@ -127,6 +140,63 @@ pub struct RealClock;
 impl Clock for RealClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+}
+
+/// `std::thread::sleep`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealSleep;
+
+impl Sleep for RealSleep {
+    fn sleep(&self, d: Duration) {
+        std::thread::sleep(d);
+    }
+}
+
+/// Randomness from the standard library's per-process hash keys mixed with
+/// a counter: good enough for jitter, not for cryptography.
+#[derive(Debug, Default)]
+pub struct RealRandom(std::sync::atomic::AtomicU64);
+
+impl Random for RealRandom {
+    fn randint(&self, lo: u64, hi: u64) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        if hi <= lo {
+            return lo;
+        }
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(n);
+        lo + h.finish() % (hi - lo + 1)
+    }
+}
+
+/// A sleep that returns at once and remembers what it was asked, for tests.
+#[derive(Debug, Default)]
+pub struct RecordingSleep(std::sync::Mutex<Vec<Duration>>);
+
+impl RecordingSleep {
+    /// Every sleep requested so far.
+    pub fn calls(&self) -> Vec<Duration> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl Sleep for RecordingSleep {
+    fn sleep(&self, d: Duration) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(d);
+        }
+    }
+}
+
+/// Always the same number (clamped into range), for tests.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedRandom(pub u64);
+
+impl Random for FixedRandom {
+    fn randint(&self, lo: u64, hi: u64) -> u64 {
+        self.0.clamp(lo, hi.max(lo))
     }
 }
 

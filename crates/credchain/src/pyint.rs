@@ -33,9 +33,39 @@ pub(crate) fn is_py_int(s: &str) -> bool {
         && t.chars().all(|c| is_decimal(c) || c == '_')
 }
 
+/// Python `int(str)` as an `i64`: `None` when `int()` would raise, or when
+/// the value does not fit (Python would keep the big integer).
+pub(crate) fn py_int_value(s: &str) -> Option<i64> {
+    if !is_py_int(s) {
+        return None;
+    }
+    let t = credchain_ini::py_strip(s);
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let mut v: i64 = 0;
+    for c in digits.chars().filter(|&c| c != '_') {
+        let cp = u32::from(c);
+        let i = DIGIT_ZEROS.partition_point(|&z| z <= cp);
+        let d = i64::from(cp - DIGIT_ZEROS[i - 1]);
+        v = v.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(if neg { -v } else { v })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_py_int;
+    use super::{is_py_int, py_int_value};
+
+    #[test]
+    fn python_int_values() {
+        assert_eq!(py_int_value(" +1_800 "), Some(1800));
+        assert_eq!(py_int_value("-0900"), Some(-900));
+        assert_eq!(py_int_value("\u{ff11}\u{ff12}"), Some(12));
+        assert_eq!(py_int_value("12.0"), None);
+        assert_eq!(py_int_value("99999999999999999999"), None);
+    }
 
     #[test]
     fn python_int_literals() {

@@ -4,14 +4,17 @@
 //! `ConfigParseError` surface, P-CHAIN-8/9), then runs the chain.
 
 use std::cell::OnceCell;
+use std::sync::Arc;
 
 use crate::chain::{self, Ctx, Mode, Step, StepOutcome};
 use crate::config::{ConfigFiles, Profile, Value};
 use crate::credentials::{Credentials, Method, SecretString};
 use crate::env_vars as ev;
 use crate::error::Error;
-use crate::os::Os;
+use crate::http::{HttpClient, Network};
+use crate::os::{Os, Random, Sleep};
 use crate::pyint::is_py_int;
+use crate::sts::client::{MfaPrompt, StsClient, StsOptions};
 
 /// Where the profile name came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,16 +99,53 @@ struct ExplicitKeys {
 #[derive(Debug, Default)]
 pub struct SessionBuilder {
     os: Option<Os>,
+    net: Option<Network>,
     profile: Option<String>,
     region: Option<String>,
     keys: ExplicitKeys,
+    sts: StsOptions,
 }
 
 impl SessionBuilder {
+    /// Cache assumed-role and web-identity answers here (the AWS CLI uses
+    /// [`crate::cache::JsonFileCache`] in `~/.aws/cli/cache`, P-AR-8).
+    #[must_use]
+    pub fn credential_cache(
+        mut self,
+        cache: Arc<dyn crate::cache::CredentialCache>,
+    ) -> SessionBuilder {
+        self.sts.cache = Some(cache);
+        self
+    }
+    /// Ask for MFA codes with this prompt (`mfa_serial`, P-AR-6).
+    #[must_use]
+    pub fn mfa_prompt(mut self, prompt: Arc<dyn MfaPrompt>) -> SessionBuilder {
+        self.sts.mfa_prompt = Some(prompt);
+        self
+    }
     /// Use this environment, filesystem and clock instead of the real ones.
     #[must_use]
     pub fn os(mut self, os: Os) -> SessionBuilder {
         self.os = Some(os);
+        self
+    }
+    /// Use this HTTP client for the container and IMDS providers instead of
+    /// the built-in one (tests pass fakes or a loopback-only client).
+    #[must_use]
+    pub fn http_client(mut self, client: Arc<dyn HttpClient>) -> SessionBuilder {
+        self.net.get_or_insert_with(Network::real).http = client;
+        self
+    }
+    /// Use this sleep for retry back-off instead of `std::thread::sleep`.
+    #[must_use]
+    pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> SessionBuilder {
+        self.net.get_or_insert_with(Network::real).sleep = sleep;
+        self
+    }
+    /// Use this randomness for the IMDS expiry jitter (P-IMDS-6).
+    #[must_use]
+    pub fn random(mut self, random: Arc<dyn Random>) -> SessionBuilder {
+        self.net.get_or_insert_with(Network::real).random = random;
         self
     }
     /// Select a profile explicitly (like `--profile`).
@@ -139,7 +179,18 @@ impl SessionBuilder {
     pub fn build(self) -> Session {
         Session {
             os: self.os.unwrap_or_else(Os::real),
+            net: self.net.unwrap_or_else(Network::real),
             profile: self.profile,
+            sts: StsOptions {
+                region: self.region.clone(),
+                // Plain botocore keeps assumed-role answers in a dict per
+                // session (P-AR-8); the AWS CLI passes a file cache.
+                cache: self.sts.cache.or_else(|| {
+                    Some(Arc::new(crate::cache::MemoryCache::default())
+                        as Arc<dyn crate::cache::CredentialCache>)
+                }),
+                ..self.sts
+            },
             region: self.region,
             keys: self.keys,
             files: OnceCell::new(),
@@ -160,10 +211,12 @@ impl SessionBuilder {
 #[derive(Debug)]
 pub struct Session {
     os: Os,
+    net: Network,
     profile: Option<String>,
     region: Option<String>,
     keys: ExplicitKeys,
     files: OnceCell<Result<ConfigFiles, Error>>,
+    sts: StsOptions,
 }
 
 impl Session {
@@ -180,6 +233,11 @@ impl Session {
     /// The OS services this session runs against.
     pub fn os(&self) -> &Os {
         &self.os
+    }
+
+    /// The HTTP client, sleep and randomness the network providers use.
+    pub fn network(&self) -> &Network {
+        &self.net
     }
 
     /// Both shared files, loaded once per session (P-CHAIN-12).
@@ -274,11 +332,11 @@ impl Session {
             "metadata_service_num_attempts",
             ev::AWS_METADATA_SERVICE_NUM_ATTEMPTS,
         )?;
-        lookup(
+        let endpoint = lookup(
             "ec2_metadata_service_endpoint",
             ev::AWS_EC2_METADATA_SERVICE_ENDPOINT,
         )?;
-        match lookup(
+        let ipv6 = match lookup(
             "ec2_metadata_service_endpoint_mode",
             ev::AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE,
         )? {
@@ -286,17 +344,27 @@ impl Session {
                 if !["ipv4", "ipv6"].contains(&m.to_lowercase().as_str()) {
                     return Err(Error::InvalidImdsEndpointMode { mode: m });
                 }
+                m.eq_ignore_ascii_case("ipv6")
             }
             Some(Value::Nested(_)) => {
                 return Err(Error::InvalidImdsEndpointMode {
                     mode: "<sub-properties>".into(),
                 });
             }
-            None => {
-                lookup("imds_use_ipv6", ev::AWS_IMDS_USE_IPV6)?;
-            }
-        }
+            None => matches!(
+                lookup("imds_use_ipv6", ev::AWS_IMDS_USE_IPV6)?,
+                Some(Value::Str(v)) if v.to_lowercase() == "true"
+            ),
+        };
         lookup("ec2_metadata_v1_disabled", ev::AWS_EC2_METADATA_V1_DISABLED)?;
+        // Building botocore's InstanceMetadataFetcher validates the endpoint
+        // (InvalidIMDSEndpointError, P-IMDS-1), still before any provider.
+        let custom = match &endpoint {
+            Some(Value::Str(s)) => Some(s.as_str()),
+            Some(Value::Nested(_)) => Some("<sub-properties>"),
+            None => None,
+        };
+        crate::imds::base_url(custom, if ipv6 { "ipv6" } else { "ipv4" })?;
         Ok(())
     }
 
@@ -315,9 +383,11 @@ impl Session {
         }
         let ctx = Ctx {
             os: &self.os,
+            net: &self.net,
             profile: profile.effective(),
             explicit_profile: profile.is_explicit(),
             files: &self.files,
+            sts: &self.sts,
         };
         let (steps, result) = chain::run(&ctx, mode);
         Resolution {
@@ -379,6 +449,15 @@ impl Session {
     /// winner shadows.
     pub fn explain(&self) -> Resolution {
         self.resolve(Mode::Explain)
+    }
+
+    /// An STS client as botocore's `create_client('sts')` builds it for this
+    /// session: region, `sts_regional_endpoints` and configured endpoint
+    /// URLs from the session, env and current profile (P-NC-5/6).
+    pub fn sts_client(&self) -> Result<StsClient<'_>, Error> {
+        let files = self.config_files()?;
+        let profile = self.scoped_profile()?;
+        StsClient::new(&self.os, &self.net, files, profile, self.region.as_deref())
     }
 
     /// Profile names in botocore's `available_profiles` order (P-MERGE-4).

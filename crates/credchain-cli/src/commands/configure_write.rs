@@ -254,7 +254,7 @@ pub(crate) fn unset(global: &GlobalArgs, name: &str) -> u8 {
 }
 
 /// Where the prompts are asked.
-enum Prompter {
+pub(crate) enum Prompter {
     /// The controlling terminal (stdin is a terminal): prompts and answers
     /// go through `/dev/tty`, and the secret is read with echo off.
     Tty { out: File, input: BufReader<File> },
@@ -263,7 +263,7 @@ enum Prompter {
 }
 
 impl Prompter {
-    fn new() -> Prompter {
+    pub(crate) fn new() -> Prompter {
         if io::stdin().is_terminal() {
             let tty = File::options().read(true).write(true).open("/dev/tty");
             if let Ok(out) = tty
@@ -280,7 +280,7 @@ impl Prompter {
 
     /// Shows `prompt` and reads one answer without its line ending; `None`
     /// at end of input.
-    fn ask(&mut self, prompt: &str, secret: bool) -> io::Result<Option<String>> {
+    pub(crate) fn ask(&mut self, prompt: &str, secret: bool) -> io::Result<Option<String>> {
         let mut line = String::new();
         let n = match self {
             Prompter::Tty { out, input } => {

@@ -3,8 +3,10 @@
 pub(crate) mod configure;
 pub(crate) mod configure_write;
 pub(crate) mod explain;
+pub(crate) mod sts;
 
 use credchain::Session;
+use credchain::cache::JsonFileCache;
 use credchain::os::Os;
 
 use crate::cli::GlobalArgs;
@@ -25,6 +27,18 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
     if let Some(r) = &global.region {
         b = b.region_name(r.clone());
     }
+    // As the AWS CLI: assumed-role and web-identity answers are cached in
+    // `~/.aws/cli/cache` (P-AR-8), and MFA codes are asked with getpass.
+    if let Some(home) = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(std::env::home_dir)
+    {
+        b = b.credential_cache(std::sync::Arc::new(JsonFileCache::new(
+            JsonFileCache::cli_dir(&home),
+        )));
+    }
+    b = b.mfa_prompt(std::sync::Arc::new(sts::GetpassPrompt::new()));
     let session = b.build();
     if global.debug {
         let sel = session.profile();

@@ -289,21 +289,35 @@ fn duplicate_section_is_config_parse_error_with_path_and_line() {
 }
 
 #[test]
-fn role_arn_stops_the_chain_with_not_supported_yet() {
+fn role_arn_stops_the_chain_at_the_assume_role_error() {
     // P-CHAIN-3: role_arn beats static keys in the same profile, so the
-    // chain must stop, not fall through to config-file.
-    let env = TestEnv::new().config(
-        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\n\
+    // chain must stop, not fall through to config-file. STS is a closed
+    // loopback port, so the AssumeRole call fails to connect.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(9, |a| a.port());
+    let env = TestEnv::new()
+        .env(
+            "AWS_ENDPOINT_URL_STS",
+            &format!("http://127.0.0.1:{closed}"),
+        )
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .config(
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\n\
          source_profile = base\naws_access_key_id = AKIASTATIC\n\
          aws_secret_access_key = staticsecret\n\
          [profile base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n",
-    );
+        );
     let (run, v) = explain_json(&env, &["--profile", "r"]);
     run.expect_code(1);
-    assert_eq!(v["error"]["kind"], "NotSupportedYet");
+    assert_eq!(v["error"]["kind"], "EndpointConnectionError");
     assert!(v.get("method").is_none() && v.get("access_key_id").is_none());
     let message = v["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("role_arn"), "{message}");
+    assert!(
+        message.starts_with("Could not connect to the endpoint URL: \"http://127.0.0.1:"),
+        "{message}"
+    );
     assert_eq!(step(&v, "assume-role")["outcome"], "error");
     assert_eq!(step(&v, "config-file")["outcome"], "skipped");
     assert!(steps(&v).iter().all(|s| s["outcome"] != "found"), "{v:#}");

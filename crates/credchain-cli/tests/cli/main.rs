@@ -9,4 +9,5 @@ mod configure_write;
 mod explain;
 mod export;
 mod secrets;
+mod sts;
 mod util;

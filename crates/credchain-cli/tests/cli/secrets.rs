@@ -101,7 +101,15 @@ fn shadowed_and_failing_credentials_are_never_printed() {
          aws_access_key_id = AKIAROLE\naws_secret_access_key = {SECRET}\n\
          aws_session_token = {TOKEN}\n"
     );
-    assert_no_leak(&TestEnv::new().config(&config), "NotSupportedYet");
+    // The AssumeRole call goes to a closed loopback port, never to AWS.
+    assert_no_leak(
+        &TestEnv::new()
+            .config(&config)
+            .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "1"),
+        "failed AssumeRole",
+    );
     // Expired, unparsable or naive expirations.
     for exp in ["2000-01-01T00:00:00Z", "garbage", "2099-01-01"] {
         assert_no_leak(

@@ -2,11 +2,14 @@
 //! against one [`Ctx`], recording a [`Step`] per provider so `explain` can
 //! say exactly why each source won or was skipped.
 
+pub mod repr;
+
 use std::cell::OnceCell;
 
 use crate::config::ConfigFiles;
 use crate::credentials::{Credentials, Method};
 use crate::error::Error;
+use crate::http::Network;
 use crate::os::Os;
 use crate::provider;
 
@@ -51,6 +54,9 @@ pub(crate) enum Outcome {
     Found(Credentials, String),
     /// An error that ends the chain.
     Failed(Error),
+    /// An error that ends the chain, with what was done before it (the
+    /// role chain an assume-role failure happened in).
+    FailedWith(Error, String),
 }
 
 /// Everything a provider may look at. Files are loaded at most once, on
@@ -58,12 +64,16 @@ pub(crate) enum Outcome {
 /// botocore would not either (P-CHAIN-8 edge case).
 pub(crate) struct Ctx<'a> {
     pub(crate) os: &'a Os,
+    /// HTTP client, sleep and randomness for the network providers.
+    pub(crate) net: &'a Network,
     /// The profile providers look up (`default` when none was named).
     pub(crate) profile: &'a str,
     /// Whether the profile came from the session (`--profile`), which turns
     /// off the env provider and web identity's env vars (P-CHAIN-6).
     pub(crate) explicit_profile: bool,
     pub(crate) files: &'a OnceCell<Result<ConfigFiles, Error>>,
+    /// Region, cache and MFA prompt for the STS-backed providers.
+    pub(crate) sts: &'a crate::sts::client::StsOptions,
 }
 
 impl Ctx<'_> {
@@ -119,7 +129,9 @@ pub(crate) fn run(ctx: &Ctx<'_>, mode: Mode) -> (Vec<Step>, Result<Credentials, 
                         "not reached ({by}); shadowed: would have found {} from {source}",
                         c.access_key_id()
                     ),
-                    Outcome::Failed(e) => format!("not reached ({by}); would fail: {e}"),
+                    Outcome::Failed(e) | Outcome::FailedWith(e, _) => {
+                        format!("not reached ({by}); would fail: {e}")
+                    }
                 }
             } else {
                 format!("not reached ({by})")
@@ -140,6 +152,11 @@ pub(crate) fn run(ctx: &Ctx<'_>, mode: Mode) -> (Vec<Step>, Result<Credentials, 
             }
             Outcome::Failed(e) => {
                 let detail = format!("{}: {e}", e.kind());
+                result = Some(Err(e));
+                (StepOutcome::Error, detail)
+            }
+            Outcome::FailedWith(e, context) => {
+                let detail = format!("{}: {e} ({context})", e.kind());
                 result = Some(Err(e));
                 (StepOutcome::Error, detail)
             }

@@ -50,7 +50,12 @@ impl Case {
             fs: Arc::new(self.fs.clone()),
             clock: Arc::new(FixedClock(UNIX_EPOCH + Duration::from_secs(NOW))),
         };
-        let mut b = Session::builder().os(os);
+        // Never the network: container/IMDS requests fail to connect, and
+        // retry back-off does not really sleep.
+        let mut b = Session::builder()
+            .os(os)
+            .http_client(Arc::new(crate::http::OfflineClient))
+            .sleep(Arc::new(crate::os::RecordingSleep::default()));
         if let Some(p) = &self.profile {
             b = b.profile_name(p.clone());
         }
@@ -85,10 +90,26 @@ fn role_arn_beats_static_keys_and_does_not_fall_through_p_chain_3() {
     let c = case().config(&format!(
         "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = x\n{KEYS}"
     ));
+    // The assume-role provider decides (its source profile is missing)
+    // and the static keys in the same profile are never reached.
     let e = c.get().unwrap_err();
-    assert_eq!(e.kind(), "NotSupportedYet");
-    assert!(e.to_string().contains("role_arn"), "{e}");
-    assert!(e.to_string().contains("~/.aws/config:2"), "{e}");
+    assert_eq!(e.kind(), "InvalidConfigError");
+    assert_eq!(
+        e.to_string(),
+        "The source_profile \"x\" referenced in the profile \"default\" does not exist."
+    );
+    // With a valid source, the role is assumed (here: the offline STS call
+    // fails), still without falling through to the static keys.
+    let c = case().config(&format!(
+        "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n{KEYS}"
+    ));
+    let r = c.session().explain();
+    assert_eq!(r.steps[1].outcome, StepOutcome::Error);
+    assert!(
+        r.steps[1].detail.contains("sts.amazonaws.com"),
+        "{}",
+        r.steps[1].detail
+    );
 }
 
 #[test]

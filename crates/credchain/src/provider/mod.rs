@@ -1,15 +1,19 @@
 //! One module per credential provider, each behind [`Provider`]. The
-//! network providers (assume-role, web identity, SSO, login, process,
-//! container, IMDS) detect their triggers exactly as botocore does and, until
-//! their support lands, stop the chain with `NotSupportedYet` rather than
-//! silently falling through to a source botocore would never reach.
+//! network providers not implemented yet (SSO, login, process) detect their
+//! triggers exactly as botocore does and, until their support lands, stop
+//! the chain with `NotSupportedYet` rather than silently falling through to
+//! a source botocore would never reach. The
+//! container and IMDS providers, and assume-role and web identity (over
+//! [`crate::sts`]), run through the session's
+//! [`HttpClient`](crate::http::HttpClient).
 
 mod assume_role;
 mod boto;
-mod container;
+pub mod cache;
+pub mod container;
 mod ec2_file;
 mod env;
-mod imds;
+pub mod imds;
 mod login;
 mod process;
 mod sso;

@@ -1,15 +1,161 @@
-//! `assume-role-with-web-identity` (P-WEB-*): token file from
-//! `AWS_WEB_IDENTITY_TOKEN_FILE` (ignored when the profile is explicit) or
-//! the profile's `web_identity_token_file`.
+//! `assume-role-with-web-identity` (P-WEB-*): token file, role and session
+//! name looked up key by key, env first unless the profile is explicit
+//! (P-WEB-1, P-CHAIN-6); then one unsigned `AssumeRoleWithWebIdentity`
+//! call, through the credential cache when one is configured.
 
-use super::{attempt, merged_profile, pending};
+use super::attempt;
+use super::cache::{CacheArg, cache_key, usable};
 use crate::chain::{Ctx, Outcome, Provider};
-use crate::credentials::Method;
-use crate::env_vars::AWS_WEB_IDENTITY_TOKEN_FILE;
+use crate::credentials::{Credentials, Method};
+use crate::env_vars::{AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, AWS_WEB_IDENTITY_TOKEN_FILE};
 use crate::error::Error;
+use crate::sts;
+use crate::sts::client::StsClient;
 
 /// Web identity federation.
 pub(crate) struct WebIdentityProvider;
+
+/// A validated web identity configuration (no IO yet).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WebIdentityConfig {
+    /// The token file path, used as written (no `~` expansion, P-WEB-3).
+    pub(crate) token_file: String,
+    /// The role to assume.
+    pub(crate) role_arn: String,
+    /// The configured session name, if non-empty.
+    pub(crate) role_session_name: Option<String>,
+    /// Where the token file setting came from, for `explain`.
+    pub(crate) source: String,
+}
+
+const NO_ROLE_ARN: &str = "The provided profile or the current environment is configured to \
+                           assume role with web identity but has no role ARN configured. Ensure \
+                           that the profile has the role_arnconfiguration set or the \
+                           AWS_ROLE_ARN env var is set.";
+
+/// botocore's `_assume_role_with_web_identity` up to (not including) the
+/// STS call: `None` when no token file is configured.
+pub(crate) fn config(ctx: &Ctx<'_>, disable_env: bool) -> Result<Option<WebIdentityConfig>, Error> {
+    let files = ctx.files()?;
+    let profile = files.profile(ctx.profile);
+    let get = |key: &str, var: &str| -> Result<Option<(String, String)>, Error> {
+        if !disable_env && let Some(v) = ctx.env(var) {
+            return Ok(Some((v, var.to_owned())));
+        }
+        match profile.and_then(|p| p.get(key)) {
+            None => Ok(None),
+            Some(s) => Ok(Some((
+                super::string_value(&s.value, key)?.to_owned(),
+                format!(
+                    "`{key}` in profile {} ({})",
+                    ctx.profile,
+                    files.describe(s.origin)
+                ),
+            ))),
+        }
+    };
+    let Some((token_file, source)) =
+        get("web_identity_token_file", AWS_WEB_IDENTITY_TOKEN_FILE)?.filter(|(v, _)| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    let Some((role_arn, _)) = get("role_arn", AWS_ROLE_ARN)?.filter(|(v, _)| !v.is_empty()) else {
+        return Err(Error::InvalidConfig {
+            message: NO_ROLE_ARN.into(),
+        });
+    };
+    let role_session_name = get("role_session_name", AWS_ROLE_SESSION_NAME)?
+        .map(|(v, _)| v)
+        .filter(|v| !v.is_empty());
+    Ok(Some(WebIdentityConfig {
+        token_file,
+        role_arn,
+        role_session_name,
+        source,
+    }))
+}
+
+/// Reads the token as Python's text-mode `open().read()` does: UTF-8,
+/// universal newlines, nothing stripped (P-WEB-3).
+fn read_token(ctx: &Ctx<'_>, path: &str) -> Result<String, Error> {
+    let bytes = ctx.os.fs.read(std::path::Path::new(path)).map_err(|e| {
+        let (class, errno) = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                ("FileNotFoundError", "[Errno 2] No such file or directory")
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                ("PermissionError", "[Errno 13] Permission denied")
+            }
+            std::io::ErrorKind::IsADirectory => ("IsADirectoryError", "[Errno 21] Is a directory"),
+            _ => ("OSError", "cannot read file"),
+        };
+        Error::Unhandled {
+            class,
+            message: format!("{errno}: {}", crate::chain::repr::py_repr(path)),
+        }
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Unhandled {
+        class: "UnicodeDecodeError",
+        message: format!("web identity token file {path} is not valid UTF-8"),
+    })?;
+    Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// The generated session name, `botocore-session-<epoch>` (P-WEB-4).
+pub(crate) fn default_session_name(ctx: &Ctx<'_>) -> String {
+    let secs = ctx
+        .os
+        .clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("botocore-session-{secs}")
+}
+
+/// The STS client for the session: `ctx` must be the session's context
+/// (its profile configures the client, not a source profile's).
+pub(crate) fn sts_client<'a>(ctx: &'a Ctx<'_>) -> Result<StsClient<'a>, Error> {
+    let files = ctx.files()?;
+    let profile = files.profile(ctx.profile);
+    StsClient::new(ctx.os, ctx.net, files, profile, ctx.sts.region.as_deref())
+}
+
+/// Fetches (or reads from the cache) the credentials for `cfg`. Returns
+/// them and whether they came from the cache.
+/// `ctx` must be the session's context (see [`sts_client`]).
+pub(crate) fn fetch(ctx: &Ctx<'_>, cfg: &WebIdentityConfig) -> Result<(Credentials, bool), Error> {
+    let method = Method::AssumeRoleWithWebIdentity;
+    let mut args = vec![("RoleArn", CacheArg::Str(cfg.role_arn.clone()))];
+    if let Some(s) = &cfg.role_session_name {
+        args.push(("RoleSessionName", CacheArg::Str(s.clone())));
+    }
+    let key = cache_key(&args);
+    if let Some(cache) = &ctx.sts.cache
+        && let Some(doc) = cache.get(&key)
+        && usable(&doc, ctx.os.clock.now())
+    {
+        return Ok((sts::credentials_from_doc(&doc, method)?, true));
+    }
+    let session = cfg
+        .role_session_name
+        .clone()
+        .unwrap_or_else(|| default_session_name(ctx));
+    // botocore reads the token before it creates the client.
+    let token = read_token(ctx, &cfg.token_file)?;
+    let client = sts_client(ctx)?;
+    let op = "AssumeRoleWithWebIdentity";
+    let body = client.call(
+        op,
+        &sts::assume_role_with_web_identity_body(&cfg.role_arn, &session, &token),
+        None,
+    )?;
+    let doc = sts::parse_assume_role(op, &body)?;
+    if let Some(cache) = &ctx.sts.cache {
+        cache.set(&key, &doc)?;
+    }
+    let creds = sts::credentials_from_doc(&doc, method)?;
+    Ok((sts::check_not_expired(creds, ctx.os.clock.now())?, false))
+}
 
 impl Provider for WebIdentityProvider {
     fn method(&self) -> Method {
@@ -20,31 +166,26 @@ impl Provider for WebIdentityProvider {
     }
     fn load(&self, ctx: &Ctx<'_>) -> Outcome {
         attempt(|| {
-            let files = ctx.files()?;
-            if !ctx.explicit_profile
-                && let Some(v) = ctx.env(AWS_WEB_IDENTITY_TOKEN_FILE)
-            {
-                // Present in the environment: used even when empty.
-                return Ok(if v.is_empty() {
-                    Outcome::Skipped(format!("{AWS_WEB_IDENTITY_TOKEN_FILE} is set but empty"))
-                } else {
-                    Outcome::Failed(Error::NotSupportedYet {
-                        provider: self.method(),
-                        trigger: format!("{AWS_WEB_IDENTITY_TOKEN_FILE} in the environment"),
-                    })
-                });
-            }
-            let setting = merged_profile(ctx, files).and_then(|p| p.get("web_identity_token_file"));
-            Ok(match setting {
-                Some(s) if s.value.as_str() != Some("") => pending(
-                    self.method(),
-                    files,
-                    "web_identity_token_file",
-                    ctx.profile,
-                    Some(s.origin),
-                ),
-                _ => Outcome::Skipped("no web identity token file configured".into()),
+            let Some(cfg) = config(ctx, ctx.explicit_profile)? else {
+                return Ok(Outcome::Skipped(
+                    "no web identity token file configured".into(),
+                ));
+            };
+            Ok(match fetch(ctx, &cfg) {
+                Ok((creds, cached)) => Outcome::Found(creds, describe(&cfg, cached)),
+                Err(e) => Outcome::FailedWith(e, describe(&cfg, false)),
             })
         })
     }
+}
+
+/// `explain` detail for a web identity fetch.
+pub(crate) fn describe(cfg: &WebIdentityConfig, cached: bool) -> String {
+    format!(
+        "web identity token {} ({}) → role {}{}",
+        cfg.token_file,
+        cfg.source,
+        cfg.role_arn,
+        if cached { " (cached)" } else { "" }
+    )
 }

@@ -1,4 +1,8 @@
 //! Integration tests for the `credchain` crate, built as one test binary
 //! (one link step instead of one per file). Add new files as modules here.
 
+mod container;
+mod imds;
+mod sts_moto;
+mod sts_vectors;
 mod vectors;

@@ -1,0 +1,489 @@
+//! [`StdHttpClient`]: HTTP/1.1 over `std::net::TcpStream`, plain `http`
+//! only, one connection per request (`Connection: close`).
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use super::{
+    HttpClient, Request, Response, Timeouts, TransportError, TransportErrorKind, UrlParts,
+};
+
+/// Largest response head (status line and headers) accepted.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// A minimal blocking HTTP/1.1 client for plain-`http` endpoints.
+#[derive(Clone, Debug)]
+pub struct StdHttpClient {
+    max_body: usize,
+    user_agent: String,
+}
+
+impl Default for StdHttpClient {
+    fn default() -> StdHttpClient {
+        StdHttpClient {
+            max_body: 1024 * 1024,
+            user_agent: format!("credchain/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl StdHttpClient {
+    /// A client that refuses bodies larger than `max_body` bytes.
+    #[must_use]
+    pub fn with_max_body(mut self, max_body: usize) -> StdHttpClient {
+        self.max_body = max_body;
+        self
+    }
+}
+
+fn err(kind: TransportErrorKind, detail: impl Into<String>) -> TransportError {
+    TransportError::new(kind, detail)
+}
+
+/// Host, port and request target for a plain-http URL.
+struct Target {
+    host: String,
+    port: u16,
+    host_header: String,
+    path: String,
+}
+
+fn target(url: &str) -> Result<Target, TransportError> {
+    let parts = UrlParts::split(url);
+    match parts.scheme.as_str() {
+        "http" => {}
+        "https" => {
+            return Err(err(
+                TransportErrorKind::Unsupported,
+                "https is not supported by the built-in HTTP client",
+            ));
+        }
+        s => {
+            return Err(err(
+                TransportErrorKind::InvalidUrl,
+                format!("unsupported URL scheme {s:?}"),
+            ));
+        }
+    }
+    let Some(host) = parts.hostname() else {
+        return Err(err(TransportErrorKind::InvalidUrl, "URL has no host"));
+    };
+    let port = match parts.port_text() {
+        None | Some("") => 80,
+        Some(p) => p.parse::<u16>().map_err(|_| {
+            err(
+                TransportErrorKind::InvalidUrl,
+                format!("invalid port {p:?}"),
+            )
+        })?,
+    };
+    let bracketed = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
+    let host_header = if port == 80 {
+        bracketed
+    } else {
+        format!("{bracketed}:{port}")
+    };
+    let mut path = parts.path_and_query;
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    Ok(Target {
+        host,
+        port,
+        host_header,
+        path: encode_target(&path),
+    })
+}
+
+/// Percent-encodes bytes that may not appear raw in a request target
+/// (urllib3 does the same when it normalizes the URL).
+fn encode_target(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_graphic() {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Latin-1 bytes of a header value, as `http.client` encodes them.
+fn latin1(name: &str, value: &str) -> Result<Vec<u8>, TransportError> {
+    value
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| {
+            err(
+                TransportErrorKind::InvalidRequest,
+                format!("header {name} is not Latin-1"),
+            )
+        })
+}
+
+struct Conn {
+    stream: TcpStream,
+    deadline: Instant,
+    read_timeout: Duration,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Conn {
+    fn remaining(&self) -> Result<Duration, TransportError> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(err(
+                TransportErrorKind::ReadTimeout,
+                "total request deadline exceeded",
+            ))
+        } else {
+            Ok(left)
+        }
+    }
+
+    /// Reads more bytes into the buffer; `Ok(0)` at EOF.
+    fn fill(&mut self) -> Result<usize, TransportError> {
+        let left = self.remaining()?;
+        let t = self.read_timeout.min(left).max(Duration::from_millis(1));
+        self.stream
+            .set_read_timeout(Some(t))
+            .map_err(|e| err(TransportErrorKind::ConnectionClosed, e.to_string()))?;
+        let mut chunk = [0u8; 8192];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    let what = if t < self.read_timeout {
+                        "total request deadline exceeded".to_owned()
+                    } else {
+                        format!("no data for {:?}", self.read_timeout)
+                    };
+                    return Err(err(TransportErrorKind::ReadTimeout, what));
+                }
+                Err(e) => return Err(err(TransportErrorKind::ConnectionClosed, e.to_string())),
+            }
+        }
+    }
+
+    fn unread(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Reads one CRLF-terminated line (without the CRLF), at most `max`
+    /// bytes.
+    fn line(&mut self, max: usize) -> Result<Vec<u8>, TransportError> {
+        loop {
+            if let Some(i) = self.unread().windows(2).position(|w| w == b"\r\n") {
+                let line = self.unread()[..i].to_vec();
+                self.pos += i + 2;
+                return Ok(line);
+            }
+            if self.unread().len() > max {
+                return Err(err(TransportErrorKind::ConnectionClosed, "line too long"));
+            }
+            if self.fill()? == 0 {
+                return Err(err(
+                    TransportErrorKind::ConnectionClosed,
+                    "connection closed before the response was complete",
+                ));
+            }
+        }
+    }
+
+    /// Takes exactly `n` bytes.
+    fn exact(&mut self, n: usize) -> Result<Vec<u8>, TransportError> {
+        while self.unread().len() < n {
+            if self.fill()? == 0 {
+                return Err(err(
+                    TransportErrorKind::ConnectionClosed,
+                    "connection closed before the body was complete",
+                ));
+            }
+        }
+        let out = self.unread()[..n].to_vec();
+        self.pos += n;
+        Ok(out)
+    }
+}
+
+fn too_large(max: usize) -> TransportError {
+    err(
+        TransportErrorKind::ConnectionClosed,
+        format!("response body larger than {max} bytes"),
+    )
+}
+
+/// Resolves the host. IP literals need no lookup; a name is looked up on a
+/// helper thread so a stuck resolver cannot outlast the connect timeout.
+fn resolve(t: &Target, limit: Duration) -> Result<Vec<SocketAddr>, TransportError> {
+    if let Ok(ip) = t.host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, t.port)]);
+    }
+    let (host, port) = (t.host.clone(), t.port);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (host.as_str(), port)
+                .to_socket_addrs()
+                .map(Iterator::collect),
+        );
+    });
+    match rx.recv_timeout(limit.max(Duration::from_millis(1))) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(err(
+            TransportErrorKind::Connect,
+            format!("could not resolve {}: {e}", t.host),
+        )),
+        Err(_) => Err(err(
+            TransportErrorKind::ConnectTimeout,
+            format!("resolving {} took longer than {limit:?}", t.host),
+        )),
+    }
+}
+
+fn connect(
+    t: &Target,
+    timeouts: &Timeouts,
+    deadline: Instant,
+) -> Result<TcpStream, TransportError> {
+    let addrs = resolve(
+        t,
+        timeouts
+            .connect
+            .min(deadline.saturating_duration_since(Instant::now())),
+    )?;
+    let mut last = err(
+        TransportErrorKind::Connect,
+        format!("{} resolved to no address", t.host),
+    );
+    for addr in addrs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(err(
+                TransportErrorKind::ConnectTimeout,
+                "total request deadline exceeded while connecting",
+            ));
+        }
+        let limit = timeouts.connect.min(left).max(Duration::from_millis(1));
+        match TcpStream::connect_timeout(&addr, limit) {
+            Ok(s) => return Ok(s),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                last = err(
+                    TransportErrorKind::ConnectTimeout,
+                    format!("connect to {addr} timed out after {limit:?}"),
+                );
+            }
+            Err(e) => {
+                last = err(
+                    TransportErrorKind::Connect,
+                    format!("connect to {addr}: {e}"),
+                );
+            }
+        }
+    }
+    Err(last)
+}
+
+impl HttpClient for StdHttpClient {
+    fn send(&self, req: &Request, timeouts: &Timeouts) -> Result<Response, TransportError> {
+        let start = Instant::now();
+        // A huge configured timeout must not overflow the clock.
+        let deadline = start
+            .checked_add(timeouts.total)
+            .unwrap_or_else(|| start + Duration::from_secs(365 * 86_400));
+        let t = target(&req.url)?;
+        // Through a proxy: connect to it and send the absolute URL.
+        let (dial, request_target) = if let Some(p) = &req.proxy {
+            let pt = target(p)?;
+            (pt, format!("http://{}{}", t.host_header, t.path))
+        } else {
+            let path = t.path.clone();
+            (t, path)
+        };
+        let host_header = match &req.proxy {
+            Some(_) => target(&req.url)?.host_header,
+            None => dial.host_header.clone(),
+        };
+        let mut head = Vec::with_capacity(256);
+        head.extend_from_slice(
+            format!(
+                "{} {request_target} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: {}\r\n\
+                 Accept-Encoding: identity\r\nConnection: close\r\n",
+                req.method.as_str(),
+                self.user_agent
+            )
+            .as_bytes(),
+        );
+        for (k, v) in &req.headers {
+            if k.is_empty() || k.bytes().any(|b| !b.is_ascii_graphic() || b == b':') {
+                return Err(err(
+                    TransportErrorKind::InvalidRequest,
+                    format!("invalid header name {k:?}"),
+                ));
+            }
+            let value = latin1(k, v)?;
+            if value.iter().any(|&b| b == b'\r' || b == b'\n') {
+                return Err(err(
+                    TransportErrorKind::InvalidRequest,
+                    format!("header {k} contains CR or LF"),
+                ));
+            }
+            head.extend_from_slice(k.as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(&value);
+            head.extend_from_slice(b"\r\n");
+        }
+        if req.method != super::HttpMethod::Get || !req.body.is_empty() {
+            head.extend_from_slice(format!("Content-Length: {}\r\n", req.body.len()).as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        head.extend_from_slice(&req.body);
+
+        let mut stream = connect(&dial, timeouts, deadline)?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ =
+            stream.set_write_timeout(Some(timeouts.read.min(left).max(Duration::from_millis(1))));
+        stream.write_all(&head).map_err(|e| {
+            let kind = if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
+                TransportErrorKind::ReadTimeout
+            } else {
+                TransportErrorKind::ConnectionClosed
+            };
+            err(kind, format!("sending the request: {e}"))
+        })?;
+        let mut conn = Conn {
+            stream,
+            deadline,
+            read_timeout: timeouts.read,
+            buf: Vec::new(),
+            pos: 0,
+        };
+        let (status, headers) = loop {
+            let (status, headers) = read_head(&mut conn)?;
+            // Interim 1xx responses precede the real one.
+            if !(100..200).contains(&status) {
+                break (status, headers);
+            }
+        };
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().to_owned())
+        };
+        let body = if status == 204 || status == 304 {
+            Vec::new()
+        } else if header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+        {
+            read_chunked(&mut conn, self.max_body)?
+        } else if let Some(len) = header("content-length") {
+            let n: usize = len.parse().map_err(|_| {
+                err(
+                    TransportErrorKind::ConnectionClosed,
+                    format!("invalid Content-Length {len:?}"),
+                )
+            })?;
+            if n > self.max_body {
+                return Err(too_large(self.max_body));
+            }
+            conn.exact(n)?
+        } else {
+            loop {
+                if conn.unread().len() > self.max_body {
+                    return Err(too_large(self.max_body));
+                }
+                if conn.fill()? == 0 {
+                    break conn.unread().to_vec();
+                }
+            }
+        };
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+type Head = (u16, Vec<(String, String)>);
+
+fn read_head(conn: &mut Conn) -> Result<Head, TransportError> {
+    let bad = |what: &str| err(TransportErrorKind::ConnectionClosed, what.to_owned());
+    let status_line = conn.line(MAX_HEAD)?;
+    let status_line = String::from_utf8_lossy(&status_line).into_owned();
+    let mut it = status_line.splitn(3, ' ');
+    let version = it.next().unwrap_or("");
+    if !version.starts_with("HTTP/") {
+        return Err(bad("malformed status line"));
+    }
+    let status: u16 = it
+        .next()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| (100..1000).contains(s))
+        .ok_or_else(|| bad("malformed status code"))?;
+    let mut headers = Vec::new();
+    let mut total = status_line.len();
+    loop {
+        let line = conn.line(MAX_HEAD)?;
+        total += line.len() + 2;
+        if total > MAX_HEAD {
+            return Err(bad("response head too large"));
+        }
+        if line.is_empty() {
+            break;
+        }
+        let line = String::from_utf8_lossy(&line).into_owned();
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    Ok((status, headers))
+}
+
+fn read_chunked(conn: &mut Conn, max: usize) -> Result<Vec<u8>, TransportError> {
+    let mut body = Vec::new();
+    loop {
+        let line = conn.line(1024)?;
+        let line = String::from_utf8_lossy(&line);
+        let size_text = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| err(TransportErrorKind::ConnectionClosed, "malformed chunk size"))?;
+        if size == 0 {
+            // Trailers, up to the blank line.
+            while !conn.line(MAX_HEAD)?.is_empty() {}
+            return Ok(body);
+        }
+        if body.len().saturating_add(size) > max {
+            return Err(too_large(max));
+        }
+        body.extend_from_slice(&conn.exact(size)?);
+        conn.exact(2)?;
+    }
+}

@@ -1,0 +1,320 @@
+//! The assume-role credential cache (P-AR-8..12): botocore's
+//! `CachedCredentialFetcher` key and expiry rules over the AWS CLI's
+//! `JSONFileCache` layout (`~/.aws/cli/cache/<sha1>.json`).
+//!
+//! * Key ([`cache_key`]): hex SHA-1 of Python's `json.dumps(args,
+//!   sort_keys=True)` with the default separators and `ensure_ascii`.
+//! * Entry: the whole STS response as JSON (P-AR-10); `Expiration` is read
+//!   in either the raw service form (`...Z`) or boto3's (`...UTC`).
+//! * Reuse: only while at least 900 s of validity remain (P-AR-11).
+//! * **Deviation** (asked for by the issue): a corrupt, zero-length or
+//!   shapeless entry is a cache miss and gets rewritten, where botocore
+//!   raises `KeyError` (P-AR-12).
+//! * Writes: temp file in the cache directory (mode 0600), fsync, rename,
+//!   under an `flock` on `.<key>.json.credchain.lock`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde_json::Value as Json;
+use sha1::{Digest, Sha1};
+
+use crate::error::Error;
+use crate::time::Timestamp;
+
+/// Seconds of validity an entry must still have to be used (P-AR-11).
+pub const EXPIRY_WINDOW_SECONDS: f64 = 900.0;
+
+/// A store of STS responses keyed by [`cache_key`].
+pub trait CredentialCache: Send + Sync {
+    /// The stored document, or `None` when absent or unreadable.
+    fn get(&self, key: &str) -> Option<Json>;
+    /// Stores a document.
+    fn set(&self, key: &str, value: &Json) -> Result<(), Error>;
+}
+
+/// One argument of the cached call: a string, or an integer
+/// (`DurationSeconds`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheArg {
+    /// A JSON string.
+    Str(String),
+    /// A JSON integer.
+    Int(i64),
+}
+
+/// Python's `json.dumps` string encoding with `ensure_ascii=True`.
+fn py_json_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            c => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// `json.dumps(args, sort_keys=True)` with Python's default separators
+/// (`", "` and `": "`).
+pub fn py_json_dumps_sorted(args: &[(&str, CacheArg)]) -> String {
+    let mut sorted: Vec<&(&str, CacheArg)> = args.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = String::from("{");
+    for (i, (k, v)) in sorted.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        py_json_str(k, &mut out);
+        out.push_str(": ");
+        match v {
+            CacheArg::Str(s) => py_json_str(s, &mut out),
+            CacheArg::Int(n) => out.push_str(&n.to_string()),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// botocore's `_create_cache_key`: hex SHA-1 of the sorted JSON, made file
+/// safe (`:` and `/` become `_`, which never occur in hex).
+pub fn cache_key(args: &[(&str, CacheArg)]) -> String {
+    let digest = Sha1::digest(py_json_dumps_sorted(args).as_bytes());
+    let mut hex = String::with_capacity(40);
+    for b in digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// Whether a cached document can be used at `now`: it has
+/// `Credentials.{AccessKeyId,SecretAccessKey,SessionToken,Expiration}` and
+/// at least [`EXPIRY_WINDOW_SECONDS`] of validity left. Anything else is a
+/// miss (the documented deviation from botocore's `KeyError`).
+pub fn usable(doc: &Json, now: SystemTime) -> bool {
+    let Some(c) = doc.get("Credentials") else {
+        return false;
+    };
+    let has = |k: &str| c.get(k).and_then(Json::as_str).is_some();
+    if !(has("AccessKeyId") && has("SecretAccessKey") && has("SessionToken")) {
+        return false;
+    }
+    let Some(exp) = c.get("Expiration").and_then(Json::as_str) else {
+        return false;
+    };
+    match Timestamp::parse(exp) {
+        Ok(t) => t.seconds_after(now) >= EXPIRY_WINDOW_SECONDS,
+        Err(_) => false,
+    }
+}
+
+/// An in-memory cache (plain botocore keeps one per session, P-AR-8).
+#[derive(Debug, Default)]
+pub struct MemoryCache(Mutex<HashMap<String, Json>>);
+
+impl CredentialCache for MemoryCache {
+    fn get(&self, key: &str) -> Option<Json> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+    fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key.to_owned(), value.clone());
+        }
+        Ok(())
+    }
+}
+
+/// The AWS CLI's `JSONFileCache`: one `<key>.json` per entry in a directory.
+#[derive(Clone, Debug)]
+pub struct JsonFileCache {
+    dir: PathBuf,
+}
+
+/// Largest cache file read; a real entry is about 1.5 KiB.
+const MAX_ENTRY: u64 = 1024 * 1024;
+
+impl JsonFileCache {
+    /// A cache in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> JsonFileCache {
+        JsonFileCache { dir: dir.into() }
+    }
+    /// The AWS CLI's directory, `<home>/.aws/cli/cache`.
+    pub fn cli_dir(home: &Path) -> PathBuf {
+        home.join(".aws").join("cli").join("cache")
+    }
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    /// The file an entry lives in.
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+    fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
+        Error::Unhandled {
+            class: "OSError",
+            message: format!("credential cache: {what} {}: {e}", path.display()),
+        }
+    }
+}
+
+impl CredentialCache for JsonFileCache {
+    fn get(&self, key: &str) -> Option<Json> {
+        let path = self.path(key);
+        let meta = fs::metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_ENTRY {
+            return None;
+        }
+        let bytes = fs::read(&path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
+        fs::create_dir_all(&self.dir).map_err(|e| Self::io_error("creating", &self.dir, &e))?;
+        let target = self.path(key);
+        let lock_path = self.dir.join(format!(".{key}.json.credchain.lock"));
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let lock: File = opts
+            .open(&lock_path)
+            .map_err(|e| Self::io_error("opening", &lock_path, &e))?;
+        fs4::FileExt::lock(&lock).map_err(|e| Self::io_error("locking", &lock_path, &e))?;
+        let text = serde_json::to_string(value).map_err(|e| Error::Unhandled {
+            class: "ValueError",
+            message: format!("Value cannot be cached, must be JSON serializable: {e}"),
+        })?;
+        // tempfile creates the file with mode 0600.
+        let mut tmp = tempfile::Builder::new()
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)
+            .map_err(|e| Self::io_error("creating a temp file in", &self.dir, &e))?;
+        tmp.write_all(text.as_bytes())
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| Self::io_error("writing", tmp.path(), &e))?;
+        tmp.persist(&target)
+            .map_err(|e| Self::io_error("renaming over", &target, &e.error))?;
+        drop(lock);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn s(v: &str) -> CacheArg {
+        CacheArg::Str(v.into())
+    }
+
+    #[test]
+    fn p_ar_9_cache_keys_match_botocore() {
+        assert_eq!(
+            cache_key(&[("RoleArn", s("arn:aws:iam::123456789012:role/r"))]),
+            "6dc9e6e1e186b9f293814df3266de783142c48a2"
+        );
+        let args = [
+            ("RoleArn", s("arn:aws:iam::999999999999:role/r2")),
+            ("RoleSessionName", s("mysess")),
+            ("ExternalId", s("ext1")),
+            ("DurationSeconds", CacheArg::Int(1800)),
+        ];
+        assert_eq!(
+            py_json_dumps_sorted(&args),
+            r#"{"DurationSeconds": 1800, "ExternalId": "ext1", "RoleArn": "arn:aws:iam::999999999999:role/r2", "RoleSessionName": "mysess"}"#
+        );
+        assert_eq!(cache_key(&args), "d0e309a0e22f299652405c7266d6981e7f4ccded");
+    }
+
+    #[test]
+    fn json_escapes_match_python_ensure_ascii() {
+        // json.dumps({"k": "é\"\\\n\x7f😀"}, sort_keys=True)
+        assert_eq!(
+            py_json_dumps_sorted(&[("k", s("é\"\\\n\u{7f}😀"))]),
+            r#"{"k": "\u00e9\"\\\n\u007f\ud83d\ude00"}"#
+        );
+    }
+
+    fn doc(exp: &str) -> Json {
+        serde_json::json!({"Credentials": {"AccessKeyId": "ASIA", "SecretAccessKey": "s",
+            "SessionToken": "t", "Expiration": exp}})
+    }
+
+    #[test]
+    fn p_ar_11_reuse_window_is_15_minutes() {
+        // 2026-11-29T03:43:19Z
+        let exp = UNIX_EPOCH + Duration::from_secs(1_795_923_799);
+        assert!(usable(
+            &doc("2026-11-29T03:43:19Z"),
+            exp - Duration::from_secs(1200)
+        ));
+        assert!(usable(
+            &doc("2026-11-29T03:43:19UTC"),
+            exp - Duration::from_secs(900)
+        ));
+        assert!(!usable(
+            &doc("2026-11-29T03:43:19Z"),
+            exp - Duration::from_secs(899)
+        ));
+        assert!(!usable(
+            &doc("2026-11-29T03:43:19Z"),
+            exp - Duration::from_secs(840)
+        ));
+        assert!(!usable(&doc("not a date"), exp - Duration::from_secs(3600)));
+        assert!(!usable(&serde_json::json!({"x": 1}), exp));
+        assert!(!usable(&serde_json::json!([1]), exp));
+    }
+
+    #[test]
+    fn file_cache_round_trips_and_treats_corrupt_entries_as_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = JsonFileCache::new(dir.path().join("cli/cache"));
+        assert!(cache.get("abc").is_none());
+        cache.set("abc", &doc("2026-11-29T03:43:19Z")).unwrap();
+        assert_eq!(cache.get("abc"), Some(doc("2026-11-29T03:43:19Z")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(cache.path("abc"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        for corrupt in ["", "{not json", "\u{0}"] {
+            fs::write(cache.path("abc"), corrupt).unwrap();
+            assert!(cache.get("abc").is_none(), "{corrupt:?}");
+        }
+        cache.set("abc", &doc("2027-01-01T00:00:00Z")).unwrap();
+        assert_eq!(cache.get("abc"), Some(doc("2027-01-01T00:00:00Z")));
+        // No temp files are left behind.
+        let names: Vec<String> = fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        assert_eq!(names, ["abc.json"]);
+    }
+}
