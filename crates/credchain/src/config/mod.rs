@@ -9,13 +9,13 @@ pub(crate) mod paths;
 pub(crate) mod shlex;
 pub mod write;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use credchain_ini::Sections;
 use credchain_ini::hash::FxBuildHasher;
+use indexmap::IndexMap;
 
 use crate::env_vars;
 use crate::error::Error;
@@ -91,105 +91,95 @@ pub struct Setting {
     pub origin: Origin,
 }
 
-/// A small insertion-ordered map with Python `dict` update semantics:
-/// re-inserting a key keeps its position and replaces its value.
-///
-/// Maps of a few entries (a profile's settings) are searched linearly; a
-/// hash index is built only once a map grows past [`INDEX_THRESHOLD`]
-/// entries (the profile map of a 10,000-profile file), which keeps
-/// per-profile allocations to one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An insertion-ordered map with Python `dict` update semantics:
+/// re-inserting a key keeps its position and replaces its value. Used for
+/// the section maps (10,000 entries in a large setup); the hash index holds
+/// positions, not copies of the keys.
+#[derive(Clone, Debug)]
 pub struct OrderedMap<V> {
-    entries: Vec<(String, V)>,
-    index: HashMap<String, usize, FxBuildHasher>,
+    map: IndexMap<String, V, FxBuildHasher>,
 }
 
-/// Entry count above which an [`OrderedMap`] maintains a hash index.
-const INDEX_THRESHOLD: usize = 16;
+impl<V: PartialEq> PartialEq for OrderedMap<V> {
+    /// Equal when the same entries are in the same order (a Python dict
+    /// compares regardless of order, but order is observable here).
+    fn eq(&self, other: &Self) -> bool {
+        self.map.iter().eq(other.map.iter())
+    }
+}
+
+impl<V: Eq> Eq for OrderedMap<V> {}
 
 impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
         OrderedMap {
-            entries: Vec::new(),
-            index: HashMap::default(),
+            map: IndexMap::default(),
         }
     }
 }
 
 impl<V> OrderedMap<V> {
-    fn position(&self, key: &str) -> Option<usize> {
-        if self.entries.len() > INDEX_THRESHOLD {
-            self.index.get(key).copied()
-        } else {
-            self.entries.iter().position(|(k, _)| k == key)
-        }
-    }
     /// Inserts or replaces `key`, keeping the position of an existing key.
     pub fn insert(&mut self, key: String, value: V) {
-        if let Some(i) = self.position(&key) {
-            self.entries[i].1 = value;
-            return;
-        }
-        if self.entries.len() == INDEX_THRESHOLD {
-            // Most maps that get this big keep growing (a profile map).
-            self.index.reserve(INDEX_THRESHOLD * 64);
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                self.index.insert(k.clone(), i);
-            }
-        }
-        if self.entries.len() >= INDEX_THRESHOLD {
-            self.index.insert(key.clone(), self.entries.len());
-        }
-        self.entries.push((key, value));
+        self.map.insert(key, value);
     }
     /// Builds a map from entries whose keys are known to be unique.
     fn from_unique(entries: Vec<(String, V)>) -> OrderedMap<V> {
-        let mut index = HashMap::default();
-        if entries.len() > INDEX_THRESHOLD {
-            index.reserve(entries.len());
-            for (i, (k, _)) in entries.iter().enumerate() {
-                index.insert(k.clone(), i);
-            }
-        }
-        OrderedMap { entries, index }
+        let mut map = IndexMap::with_capacity_and_hasher(entries.len(), FxBuildHasher::default());
+        map.extend(entries);
+        OrderedMap { map }
     }
     /// Looks up a key, with its position.
     pub fn get_full(&self, key: &str) -> Option<(usize, &V)> {
-        self.position(key).map(|i| (i, &self.entries[i].1))
+        self.map.get_full(key).map(|(i, _, v)| (i, v))
     }
     /// Looks up a key.
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.position(key).map(|i| &self.entries[i].1)
+        self.map.get(key)
     }
     /// Whether the key is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_some()
+        self.map.contains_key(key)
     }
     /// Entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
     }
     /// Keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.map.keys().map(String::as_str)
     }
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.map.len()
     }
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.map.is_empty()
+    }
+}
+
+/// A profile's settings: a handful of entries, searched linearly, in one
+/// allocation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Settings(Vec<(String, Setting)>);
+
+impl Settings {
+    fn get(&self, key: &str) -> Option<&Setting> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    fn insert(&mut self, key: String, value: Setting) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
     }
 }
 
 /// A profile (or any other section): its settings in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
-    /// Shared so that merging a profile defined in both files copies the
-    /// config half by reference count and copies-on-write only when the
-    /// credentials half adds keys.
-    settings: Arc<OrderedMap<Setting>>,
+    settings: Settings,
     /// The header line that defined this profile.
     header: Origin,
     /// The credentials-file header merged over a config-file profile.
@@ -212,16 +202,15 @@ impl Profile {
     }
     /// Whether the key is present (botocore's `key in profile`).
     pub fn contains(&self, key: &str) -> bool {
-        self.settings.contains_key(key)
+        self.settings.get(key).is_some()
     }
     /// All settings in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Setting)> {
-        self.settings.iter()
+        self.settings.0.iter().map(|(k, v)| (k.as_str(), v))
     }
     fn update_from(&mut self, other: &Profile) {
-        let settings = Arc::make_mut(&mut self.settings);
-        for (k, v) in other.settings.iter() {
-            settings.insert(k.to_owned(), v.clone());
+        for (k, v) in &other.settings.0 {
+            self.settings.insert(k.clone(), v.clone());
         }
         self.merged_header = Some(other.header);
     }
@@ -324,7 +313,6 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
     let Sections { defaults, sections } = sections;
     let mut out = RawSections::with_capacity(sections.len());
     for section in sections {
-        let mut settings = OrderedMap::default();
         // configparser's options(): own options, then inherited [DEFAULT] ones.
         let inherited = defaults
             .iter()
@@ -333,9 +321,9 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
             .collect::<Vec<_>>();
         let name = section.name;
         let header_line = section.line;
-        settings
-            .entries
-            .reserve_exact(section.entries.len() + inherited.len());
+        // Names are unique: the INI layer rejects duplicate options and
+        // inherited ones were filtered above, so entries are pushed as is.
+        let mut settings = Settings(Vec::with_capacity(section.entries.len() + inherited.len()));
         for entry in section.entries.into_iter().chain(inherited) {
             let origin = Origin {
                 file: kind,
@@ -354,10 +342,10 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
             } else {
                 Value::Str(entry.value)
             };
-            settings.insert(entry.name, Setting { value, origin });
+            settings.0.push((entry.name, Setting { value, origin }));
         }
         let profile = Profile {
-            settings: Arc::new(settings),
+            settings,
             header: Origin {
                 file: kind,
                 line: header_line,
@@ -400,7 +388,7 @@ fn parse_nested(value: &str) -> Result<Vec<(String, String)>, ()> {
             credchain_ini::py_strip(v).to_owned(),
         );
     }
-    Ok(map.entries)
+    Ok(map.map.into_iter().collect())
 }
 
 /// Both shared files, loaded and merged: botocore's `Session.full_config`.
@@ -454,6 +442,20 @@ pub(crate) fn parse_section_name(key: &str) -> Option<String> {
 /// Characters that make [`parse_section_name`] take the full shlex path.
 fn is_shlex_special(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n' | '\'' | '"' | '\\')
+}
+
+/// [`parse_section_name`] for an owned key: the fast path trims the prefix
+/// in place instead of allocating the name.
+fn into_section_name(mut key: String) -> Option<String> {
+    let plain = |t: &str| !t.is_empty() && !t.contains(is_shlex_special);
+    match key.split_once(' ') {
+        Some((a, b)) if plain(a) && plain(b) => {
+            let prefix = a.len() + 1;
+            key.drain(..prefix);
+            Some(key)
+        }
+        _ => parse_section_name_shlex(&key),
+    }
 }
 
 /// The reference behaviour: `shlex.split`, exactly two tokens.
@@ -546,11 +548,14 @@ impl ConfigFiles {
         credentials: LoadedFile,
         cred_raw: Option<RawSections>,
     ) -> ConfigFiles {
-        let mut config_profiles = OrderedMap::default();
+        let raw = cfg_raw.unwrap_or_default();
+        let mut config_profiles = OrderedMap {
+            map: IndexMap::with_capacity_and_hasher(raw.len(), FxBuildHasher::default()),
+        };
         let mut sso_sessions = OrderedMap::default();
         let mut services = OrderedMap::default();
         let mut other_sections = OrderedMap::default();
-        for (key, values) in cfg_raw.unwrap_or_default() {
+        for (key, values) in raw {
             // botocore's build_profile_map: prefix matches, in this order.
             let target = if key.starts_with("profile") {
                 Some(&mut config_profiles)
@@ -563,7 +568,7 @@ impl ConfigFiles {
             };
             match target {
                 Some(map) => {
-                    if let Some(name) = parse_section_name(&key) {
+                    if let Some(name) = into_section_name(key) {
                         map.insert(name, values);
                     }
                 }

@@ -159,7 +159,7 @@ fn values_debug_hides_content() {
 }
 
 mod section_names {
-    use super::super::{parse_section_name, parse_section_name_shlex};
+    use super::super::{into_section_name, parse_section_name, parse_section_name_shlex};
     use proptest::prelude::*;
 
     proptest! {
@@ -167,6 +167,7 @@ mod section_names {
         #[test]
         fn fast_path_matches_shlex(s in "[a-z \t'\"\\\\]{0,12}") {
             prop_assert_eq!(parse_section_name(&s), parse_section_name_shlex(&s));
+            prop_assert_eq!(into_section_name(s.clone()), parse_section_name_shlex(&s));
         }
     }
 }
