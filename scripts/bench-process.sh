@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Whole-process wall time: `credchain configure export-credentials --profile dev`
-# against botocore's `Session(profile="dev").get_credentials()` on the same
-# files and the same (cleared) environment. Target: credchain >= 150x faster.
+# Whole-process wall time of `credchain configure export-credentials` against
+# botocore resolving the same profile, on the same files and the same
+# (cleared) environment, in two scenarios:
+#   static  profile `dev` (static keys)                     target >= 150x
+#   role    profile `role` (role_arn + source_profile) with a warm AWS CLI
+#           cache entry in ~/.aws/cli/cache; botocore gets the AWS CLI's
+#           JSONFileCache as `aws` attaches it. STS points at a closed
+#           loopback port, so any network call would fail the run: both
+#           sides must answer from the cache.          target <= 3 ms, >= 100x
 #
 # Usage: scripts/bench-process.sh [RUNS]      (default 50; at least 30 is meaningful)
 # Needs: cargo, python3 with botocore (scripts/test.sh installs it). Times with
@@ -73,6 +79,10 @@ max_attempts = 5
 [profile prod]
 region = us-east-1
 output = table
+
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/bench
+source_profile = dev
 INI
 cat > "$WORK/home/.aws/credentials" <<'INI'
 [default]
@@ -99,23 +109,46 @@ aws_secret_access_key = prodsecretprodsecretprodsecretprodsecret
 INI
 
 "$PYTHON" - "$RUNS" "$TARGET_RATIO" "$WORK" "$BIN" "$PYTHON" "$HYPERFINE" <<'PY'
-import json, os, statistics, subprocess, sys, time
+import datetime, hashlib, json, os, statistics, subprocess, sys, time
 
 runs, target = int(sys.argv[1]), float(sys.argv[2])
 work, binary, python, hyperfine = sys.argv[3:]
 home = os.path.join(work, "home")
-env = {"HOME": home, "AWS_EC2_METADATA_DISABLED": "true", "PATH": "/usr/bin:/bin"}
-cmds = {
-    "credchain": [binary, "configure", "export-credentials", "--profile", "dev"],
-    "botocore": [python, "-c",
-                 "import botocore.session; "
-                 "c=botocore.session.Session(profile='dev').get_credentials(); "
-                 "print(c.access_key)"],
-    # The floor: what spawning any process costs on this machine.
-    "/bin/true": ["/bin/true"],
-}
 
-def run(cmd):
+# A warm AWS CLI cache entry for profile `role` (key per P-AR-9).
+cache_dir = os.path.join(home, ".aws", "cli", "cache")
+os.makedirs(cache_dir, exist_ok=True)
+key = hashlib.sha1(json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/bench"},
+                              sort_keys=True).encode()).hexdigest()
+expiry = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
+with open(os.path.join(cache_dir, key + ".json"), "w") as f:
+    json.dump({"Credentials": {"AccessKeyId": "ASIAROLE000000000005",
+                               "SecretAccessKey": "rolesecretrolesecretrolesecretrolesecret",
+                               "SessionToken": "roletoken",
+                               "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")},
+               "AssumedRoleUser": {"AssumedRoleId": "AROA:bench",
+                                   "Arn": "arn:aws:sts::123456789012:assumed-role/bench/x"},
+               "ResponseMetadata": {}}, f)
+os.chmod(os.path.join(cache_dir, key + ".json"), 0o600)
+
+base_env = {"HOME": home, "AWS_EC2_METADATA_DISABLED": "true", "PATH": "/usr/bin:/bin",
+            # Closed port: a cache miss on either side fails the run.
+            "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
+
+def botocore_cmd(profile, cli_cache):
+    attach = ("from botocore.utils import JSONFileCache; import os; "
+              "s.get_component('credential_provider').get_provider('assume-role').cache="
+              "JSONFileCache(os.path.expanduser('~/.aws/cli/cache')); ") if cli_cache else ""
+    return [python, "-c", "import botocore.session; "
+            f"s=botocore.session.Session(profile='{profile}'); " + attach +
+            "print(s.get_credentials().access_key)"]
+
+scenarios = [
+    ("static", "dev", "AKIADEV0000000000001", target, None, False),
+    ("role", "role", "ASIAROLE000000000005", 100.0, 3.0, True),
+]
+
+def run(cmd, env):
     t0 = time.perf_counter()
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=home)
     dt = time.perf_counter() - t0
@@ -123,46 +156,57 @@ def run(cmd):
         sys.exit(f"{cmd[0]} failed ({p.returncode}): {p.stderr.decode(errors='replace')}")
     return dt, p.stdout.decode()
 
-# Same answer from both, or the comparison is meaningless.
-_, out = run(cmds["credchain"])
-_, ref = run(cmds["botocore"])
-if "AKIADEV0000000000001" not in out or ref.strip() != "AKIADEV0000000000001":
-    sys.exit(f"outputs disagree:\ncredchain: {out}\nbotocore: {ref}")
+failed = False
+for name, profile, expect, want_ratio, max_ms, cli_cache in scenarios:
+    env = dict(base_env)
+    cmds = {
+        "credchain": [binary, "configure", "export-credentials", "--profile", profile],
+        "botocore": botocore_cmd(profile, cli_cache),
+        # The floor: what spawning any process costs on this machine.
+        "/bin/true": ["/bin/true"],
+    }
+    # Same answer from both, or the comparison is meaningless.
+    _, out = run(cmds["credchain"], env)
+    _, ref = run(cmds["botocore"], env)
+    if expect not in out or ref.strip() != expect:
+        sys.exit(f"[{name}] outputs disagree:\ncredchain: {out}\nbotocore: {ref}")
 
-times = {}
-if hyperfine:
-    timer = "hyperfine -N"
-    report = os.path.join(work, "hyperfine.json")
-    # hyperfine -N splits command strings shell-style; quote each word.
-    quote = lambda cmd: " ".join("'" + a.replace("'", "'\\''") + "'" for a in cmd)
-    subprocess.run(
-        [hyperfine, "-N", "--style", "none", "--warmup", "5", "--runs", str(runs),
-         "--export-json", report, *(quote(c) for c in cmds.values())],
-        env=env, cwd=home, check=True, stdout=subprocess.DEVNULL)
-    with open(report) as f:
-        for k, r in zip(cmds, json.load(f)["results"]):
-            times[k] = r["times"]
-else:
-    timer = "python3 subprocess"
-    for cmd in cmds.values():          # warm the page cache
-        for _ in range(3):
-            run(cmd)
-    times = {k: [] for k in cmds}
-    for _ in range(runs):              # interleaved, so drift hits both alike
-        for k, cmd in cmds.items():
-            times[k].append(run(cmd)[0])
+    times = {}
+    if hyperfine:
+        timer = "hyperfine -N"
+        report = os.path.join(work, f"hyperfine-{name}.json")
+        # hyperfine -N splits command strings shell-style; quote each word.
+        quote = lambda cmd: " ".join("'" + a.replace("'", "'\\''") + "'" for a in cmd)
+        subprocess.run(
+            [hyperfine, "-N", "--style", "none", "--warmup", "5", "--runs", str(runs),
+             "--export-json", report, *(quote(c) for c in cmds.values())],
+            env=env, cwd=home, check=True, stdout=subprocess.DEVNULL)
+        with open(report) as f:
+            for k, r in zip(cmds, json.load(f)["results"]):
+                times[k] = r["times"]
+    else:
+        timer = "python3 subprocess"
+        for cmd in cmds.values():          # warm the page cache
+            for _ in range(3):
+                run(cmd, env)
+        times = {k: [] for k in cmds}
+        for _ in range(runs):              # interleaved, so drift hits both alike
+            for k, cmd in cmds.items():
+                times[k].append(run(cmd, env)[0])
 
-print(f"timer: {timer}, {runs} runs each, env cleared (HOME, AWS_EC2_METADATA_DISABLED=true, PATH)")
-med = {}
-for k, ts in times.items():
-    med[k] = statistics.median(ts)
-    print(f"{k:10} median={med[k]*1e3:9.3f} ms  "
-          f"min={min(ts)*1e3:9.3f} ms  max={max(ts)*1e3:9.3f} ms")
-ratio = med["botocore"] / med["credchain"]
-verdict = "meets" if ratio >= target else "MISSES"
-print(f"ratio (botocore / credchain, medians): {ratio:.1f}x  -> {verdict} the {target:g}x target")
-print(f"credchain above the spawn floor (/bin/true): {(med['credchain'] - med['/bin/true'])*1e3:.3f} ms; "
-      f"ratio if credchain cost no more than /bin/true: {med['botocore'] / med['/bin/true']:.0f}x")
+    print(f"== {name}: profile {profile}; timer: {timer}, {runs} runs each, env cleared")
+    med = {}
+    for k, ts in times.items():
+        med[k] = statistics.median(ts)
+        print(f"{k:10} median={med[k]*1e3:9.3f} ms  "
+              f"min={min(ts)*1e3:9.3f} ms  max={max(ts)*1e3:9.3f} ms")
+    ratio = med["botocore"] / med["credchain"]
+    ok = ratio >= want_ratio and (max_ms is None or med["credchain"] * 1e3 <= max_ms)
+    failed |= not ok
+    limit = f" and <= {max_ms:g} ms" if max_ms else ""
+    print(f"ratio (botocore / credchain, medians): {ratio:.1f}x  -> "
+          f"{'meets' if ok else 'MISSES'} the >= {want_ratio:g}x{limit} target")
+    print(f"credchain above the spawn floor (/bin/true): {(med['credchain'] - med['/bin/true'])*1e3:.3f} ms")
 try:
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a busy machine inflates botocore most)")
 except OSError:
