@@ -3,6 +3,7 @@
 
 mod container;
 mod imds;
+mod sts_faults;
 mod sts_moto;
 mod sts_vectors;
 mod vectors;
