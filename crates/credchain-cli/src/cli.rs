@@ -101,6 +101,9 @@ pub(crate) enum ConfigureCommand {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Get MFA session credentials (STS GetSessionToken with --profile's keys)
+    /// and write them to another profile of the credentials file.
+    MfaLogin(crate::commands::mfa_login::MfaLoginArgs),
     /// Print the resolved credentials for other tools.
     ExportCredentials {
         /// Output format.

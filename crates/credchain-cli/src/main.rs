@@ -45,6 +45,7 @@ fn main() -> ExitCode {
                 profile_prefix,
                 skip_invalid,
             }) => commands::configure_write::import(g, csv, profile_prefix, *skip_invalid),
+            Some(ConfigureCommand::MfaLogin(args)) => commands::mfa_login::run(g, args),
             Some(ConfigureCommand::ExportCredentials { format }) => {
                 commands::configure::export_credentials(g, *format)
             }

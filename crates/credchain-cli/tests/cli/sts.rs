@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use crate::util::{TestEnv, on_path};
 
-struct Moto {
+/// A running `moto_server` (shared with `mfa_login`); killed on drop.
+pub(crate) struct Moto {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Moto {
@@ -22,8 +23,10 @@ impl Drop for Moto {
     }
 }
 
+/// Starts `moto_server` on a free 127.0.0.1 port, or `None` (with a skip
+/// message) when it is not installed.
 #[allow(clippy::print_stderr)] // the skip message
-fn moto() -> Option<Moto> {
+pub(crate) fn moto() -> Option<Moto> {
     let Some(bin) = on_path("moto_server") else {
         assert!(
             std::env::var_os("CREDCHAIN_REQUIRE_MOTO").is_none_or(|v| v != "1"),

@@ -116,6 +116,16 @@ impl TestEnv {
 
     /// Runs `program args` in HOME with the cleared environment.
     pub(crate) fn run_program(&self, program: &Path, args: &[&str]) -> Run {
+        self.run_program_with_stdin(program, args, None)
+    }
+
+    /// [`Self::run_program`] with `stdin` piped in (`None`: `/dev/null`).
+    pub(crate) fn run_program_with_stdin(
+        &self,
+        program: &Path,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Run {
         let mut cmd = Command::new(program);
         cmd.args(args)
             .env_clear()
@@ -124,7 +134,13 @@ impl TestEnv {
             .env("LANG", "C.UTF-8")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.home())
-            .stdin(Stdio::null());
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
@@ -134,8 +150,15 @@ impl TestEnv {
             args.join(" "),
             self.vars
         );
-        let out = cmd
-            .output()
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+        if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            // A process that exits without reading closes the pipe: fine.
+            let _ = std::io::Write::write_all(&mut pipe, bytes);
+        }
+        let out = child
+            .wait_with_output()
             .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
         Run {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -158,6 +181,19 @@ impl TestEnv {
             run.stderr
         );
         assert_ne!(run.code, 101, "{}: exit 101 (a Rust panic)", run.what);
+        run
+    }
+
+    /// Runs the `credchain` binary with `input` on stdin (a pipe, not a
+    /// terminal); checked for a panic like [`Self::credchain`].
+    pub(crate) fn credchain_stdin(&self, args: &[&str], input: &str) -> Run {
+        let run = self.run_program_with_stdin(Path::new(CREDCHAIN), args, Some(input.as_bytes()));
+        assert!(
+            !run.stderr.contains("panicked") && run.code != 101,
+            "{} panicked:\n{}",
+            run.what,
+            run.stderr
+        );
         run
     }
 

@@ -115,6 +115,74 @@ fn encode_target(path: &str) -> String {
     out
 }
 
+/// botocore's `ProxyConfiguration.proxy_headers_for`: `Basic` credentials
+/// when the proxy URL has both a user name and a password (percent-decoded
+/// like `unquote`; non-ASCII fails like its `encode('ascii')`).
+fn proxy_authorization(proxy: &str) -> Result<Option<String>, TransportError> {
+    let parts = UrlParts::split(proxy);
+    let Some((userinfo, _)) = parts.netloc.rsplit_once('@') else {
+        return Ok(None);
+    };
+    let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let (user, pass) = (percent_decode(user), percent_decode(pass));
+    if user.is_empty() || pass.is_empty() {
+        return Ok(None);
+    }
+    let mut plain = user;
+    plain.push(b':');
+    plain.extend_from_slice(&pass);
+    if !plain.is_ascii() {
+        return Err(err(
+            TransportErrorKind::InvalidRequest,
+            "proxy credentials are not ASCII",
+        ));
+    }
+    Ok(Some(format!("Basic {}", base64(&plain))))
+}
+
+/// `%XX` → byte; anything else kept (Python's `unquote`).
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding.
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Latin-1 bytes of a header value, as `http.client` encodes them.
 fn latin1(name: &str, value: &str) -> Result<Vec<u8>, TransportError> {
     value
@@ -330,13 +398,26 @@ impl HttpClient for StdHttpClient {
         let mut head = Vec::with_capacity(256);
         head.extend_from_slice(
             format!(
-                "{} {request_target} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: {}\r\n\
-                 Accept-Encoding: identity\r\nConnection: close\r\n",
+                "{} {request_target} HTTP/1.1\r\nHost: {host_header}\r\n",
                 req.method.as_str(),
-                self.user_agent
             )
             .as_bytes(),
         );
+        // The request's own User-Agent (STS) replaces the default one.
+        if req.header_value("user-agent").is_none() {
+            head.extend_from_slice(format!("User-Agent: {}\r\n", self.user_agent).as_bytes());
+        }
+        head.extend_from_slice(b"Accept-Encoding: identity\r\nConnection: close\r\n");
+        // botocore sends the proxy's credentials with each proxied request.
+        if let Some(auth) = req
+            .proxy
+            .as_deref()
+            .map(proxy_authorization)
+            .transpose()?
+            .flatten()
+        {
+            head.extend_from_slice(format!("Proxy-Authorization: {auth}\r\n").as_bytes());
+        }
         for (k, v) in &req.headers {
             if k.is_empty() || k.bytes().any(|b| !b.is_ascii_graphic() || b == b':') {
                 return Err(err(
@@ -485,5 +566,41 @@ fn read_chunked(conn: &mut Conn, max: usize) -> Result<Vec<u8>, TransportError> 
         }
         body.extend_from_slice(&conn.exact(size)?);
         conn.exact(2)?;
+    }
+}
+
+#[cfg(test)]
+mod proxy_auth_tests {
+    use super::{base64, proxy_authorization};
+
+    #[test]
+    fn base64_matches_python() {
+        // base64.b64encode in CPython.
+        for (plain, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("u:pw", "dTpwdw=="),
+            ("user:p@ss word", "dXNlcjpwQHNzIHdvcmQ="),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), want, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn proxy_authorization_as_botocore() {
+        let row = |url: &str| proxy_authorization(url).unwrap();
+        assert_eq!(row("http://u:pw@p:1"), Some("Basic dTpwdw==".to_owned()));
+        assert_eq!(
+            row("http://user:p%40ss%20word@p:1"),
+            Some("Basic dXNlcjpwQHNzIHdvcmQ=".to_owned())
+        );
+        // Both parts are needed.
+        assert_eq!(row("http://u@p:1"), None);
+        assert_eq!(row("http://u:@p:1"), None);
+        assert_eq!(row("http://:pw@p:1"), None);
+        assert_eq!(row("http://p:1"), None);
+        assert!(proxy_authorization("http://u:%C3%A9@p:1").is_err());
     }
 }

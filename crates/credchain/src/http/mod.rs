@@ -14,8 +14,14 @@
 //! size. `https` is not supported by it ([`HttpClient::supports_https`]):
 //! [`DefaultClient`], the session default, sends `https` through ureq 3
 //! (rustls) instead.
+//!
+//! [`proxy`] resolves the environment proxies botocore uses
+//! (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); a [`Request`] carries the one
+//! it goes through, and the root certificates to trust ([`CaBundle`],
+//! botocore's `verify=` / `AWS_CA_BUNDLE`) when not the webpki ones.
 
 mod client;
+pub mod proxy;
 mod tls;
 
 use std::fmt;
@@ -71,6 +77,57 @@ pub struct Request {
     pub proxy: Option<String>,
     /// The body (sent with a `Content-Length`; STS query bodies).
     pub body: Vec<u8>,
+    /// Trust exactly these roots for `https` instead of the webpki ones
+    /// (botocore's `verify=<path>`: `AWS_CA_BUNDLE` / `ca_bundle`).
+    pub ca_bundle: Option<CaBundle>,
+}
+
+/// A PEM CA bundle, parsed: the certificates `https` requests trust instead
+/// of the built-in webpki roots (as botocore passes `verify=<path>` to
+/// urllib3, which loads it with `load_verify_locations`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaBundle {
+    path: String,
+    certs: Arc<Vec<Vec<u8>>>,
+}
+
+impl CaBundle {
+    /// Parses the PEM text read from `path` (named in errors). A bundle that
+    /// is not PEM or holds no certificate is an `SSLError`, as OpenSSL's
+    /// `load_verify_locations` makes it in botocore.
+    pub fn from_pem(path: &str, pem: &[u8]) -> Result<CaBundle, TransportError> {
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c.der().to_vec()),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(TransportError::new(
+                        TransportErrorKind::Tls,
+                        format!("invalid CA bundle {path}: {e}"),
+                    ));
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(TransportError::new(
+                TransportErrorKind::Tls,
+                format!("invalid CA bundle {path}: no PEM certificate found"),
+            ));
+        }
+        Ok(CaBundle {
+            path: path.to_owned(),
+            certs: Arc::new(certs),
+        })
+    }
+    /// The path it was read from.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The certificates, DER-encoded, in file order.
+    pub fn certs_der(&self) -> &[Vec<u8>] {
+        &self.certs
+    }
 }
 
 impl Request {
@@ -82,6 +139,7 @@ impl Request {
             headers: Vec::new(),
             proxy: None,
             body: Vec::new(),
+            ca_bundle: None,
         }
     }
     /// Sets the body.
@@ -121,8 +179,40 @@ impl fmt::Debug for Request {
             .field("headers", &headers)
             .field("proxy", &self.proxy)
             .field("body_len", &self.body.len())
+            .field("ca_bundle", &self.ca_bundle.as_ref().map(CaBundle::path))
             .finish()
     }
+}
+
+/// The `User-Agent` credchain sends to AWS services, shaped like botocore's
+/// (`Botocore/1.43.11 ua/2.1 os/linux#… md/arch#x86_64 lang/python#…`) but
+/// naming credchain: `credchain/<version> ua/2.1 os/<os> md/arch#<arch>
+/// lang/rust cfg/retry-mode#legacy`, then `exec-env/<AWS_EXECUTION_ENV>`
+/// when that is set (P-ENV-3), with characters outside botocore's allowed
+/// set replaced by `-` as its `sanitize_user_agent_string_component` does.
+pub fn user_agent(env: &dyn crate::os::Env) -> String {
+    let sanitize = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "!$%&'*+-.^_`|~".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let mut ua = format!(
+        "credchain/{} ua/2.1 os/{} md/arch#{} lang/rust cfg/retry-mode#legacy",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        sanitize(std::env::consts::ARCH),
+    );
+    if let Some(e) = env.get("AWS_EXECUTION_ENV").filter(|e| !e.is_empty()) {
+        ua.push_str(" exec-env/");
+        ua.push_str(&sanitize(&e));
+    }
+    ua
 }
 
 /// One HTTP response. The body may hold credentials: `Debug` shows only its
@@ -209,8 +299,12 @@ pub enum TransportErrorKind {
     InvalidRequest,
     /// The client cannot do this (an `https` URL on [`StdHttpClient`]).
     Unsupported,
-    /// The TLS handshake or certificate check failed (`SSLError`).
+    /// The TLS handshake or certificate check failed, or the CA bundle
+    /// could not be loaded (`SSLError`).
     Tls,
+    /// The proxy could not be reached or refused the tunnel
+    /// (`ProxyConnectionError`).
+    ProxyConnect,
 }
 
 impl TransportErrorKind {
@@ -225,6 +319,7 @@ impl TransportErrorKind {
             | TransportErrorKind::InvalidRequest
             | TransportErrorKind::Unsupported => "HTTPClientError",
             TransportErrorKind::Tls => "SSLError",
+            TransportErrorKind::ProxyConnect => "ProxyConnectionError",
         }
     }
     /// Whether botocore retries it (`RETRYABLE_HTTP_ERRORS`).
@@ -257,6 +352,10 @@ impl TransportError {
     /// The kind.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
+    }
+    /// The detail, without the class name.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 

@@ -210,3 +210,36 @@ mod tls {
         );
     }
 }
+
+#[test]
+fn user_agent_names_credchain_and_the_execution_env() {
+    let plain = user_agent(&crate::os::MapEnv::default());
+    assert!(
+        plain.starts_with(&format!(
+            "credchain/{} ua/2.1 os/",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{plain}"
+    );
+    assert!(!plain.contains("exec-env/"), "{plain}");
+    let env = crate::os::MapEnv::from_pairs([("AWS_EXECUTION_ENV", "AWS_Lambda python/3.12")]);
+    // botocore's sanitizer turns the space and `/` into `-`.
+    assert!(
+        user_agent(&env).ends_with(" exec-env/AWS_Lambda-python-3.12"),
+        "{}",
+        user_agent(&env)
+    );
+}
+
+#[test]
+fn ca_bundle_needs_a_certificate_and_names_the_path() {
+    let e = CaBundle::from_pem("/b.pem", b"garbage\n").unwrap_err();
+    assert_eq!(e.kind(), TransportErrorKind::Tls);
+    assert!(
+        e.to_string()
+            .starts_with("SSLError: invalid CA bundle /b.pem"),
+        "{e}"
+    );
+    let key_only = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    assert!(CaBundle::from_pem("/k.pem", key_only).is_err());
+}

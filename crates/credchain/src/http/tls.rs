@@ -12,7 +12,10 @@ use super::{
 };
 
 /// An `https` client on ureq: no redirects, no environment proxies (only
-/// [`Request::proxy`]), statuses returned rather than raised, body capped.
+/// [`Request::proxy`], reached with a `CONNECT` tunnel), statuses returned
+/// rather than raised, body capped. [`Request::ca_bundle`] replaces the
+/// webpki roots. A `User-Agent` header on the request replaces the default
+/// one.
 #[derive(Clone, Debug)]
 pub struct UreqClient {
     max_body: u64,
@@ -38,6 +41,15 @@ fn map_error(e: &ureq::Error) -> TransportError {
             TransportErrorKind::Connect
         }
         E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+        // A failed handshake or certificate check surfaces from the rustls
+        // stream as an I/O error wrapping the rustls error.
+        E::Io(io)
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
+        {
+            TransportErrorKind::Tls
+        }
         E::Io(io)
             if matches!(
                 io.kind(),
@@ -58,13 +70,42 @@ fn map_error(e: &ureq::Error) -> TransportError {
     TransportError::new(kind, detail)
 }
 
+/// With a proxy, every connection is to the proxy: failing to reach it, or
+/// its refusing the tunnel, is urllib3's `ProxyError`, which botocore raises
+/// as `ProxyConnectionError` (timeouts keep their own classes).
+fn map_proxied_error(e: &ureq::Error, proxy: &str) -> TransportError {
+    let mapped = map_error(e);
+    if mapped.kind() == TransportErrorKind::Connect {
+        TransportError::new(
+            TransportErrorKind::ProxyConnect,
+            format!(
+                "{} ({})",
+                super::proxy::mask_proxy_url(proxy),
+                mapped.detail
+            ),
+        )
+    } else {
+        mapped
+    }
+}
+
 impl HttpClient for UreqClient {
     fn send(&self, req: &Request, timeouts: &Timeouts) -> Result<Response, TransportError> {
         let proxy = match &req.proxy {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| map_error(&e))?),
             None => None,
         };
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(bundle) = &req.ca_bundle {
+            let roots: Vec<ureq::tls::Certificate<'static>> = bundle
+                .certs_der()
+                .iter()
+                .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+                .collect();
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+        }
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
@@ -91,7 +132,10 @@ impl HttpClient for UreqClient {
                 },
             )
         })?;
-        let mut resp = agent.run(request).map_err(|e| map_error(&e))?;
+        let mut resp = agent.run(request).map_err(|e| match &req.proxy {
+            Some(p) => map_proxied_error(&e, p),
+            None => map_error(&e),
+        })?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()

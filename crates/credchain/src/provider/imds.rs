@@ -157,57 +157,9 @@ fn py_int(s: &str) -> Option<i64> {
 }
 
 /// The urllib environment proxy for `base` (botocore's
-/// `get_environ_proxies`): `http_proxy` (lower case wins, an empty one
-/// removes it; upper case ignored under CGI `REQUEST_METHOD`), bypassed by
-/// `no_proxy`. Only the proxy for the URL's own scheme is returned.
+/// `get_environ_proxies`): see [`crate::http::proxy`] for the rules.
 pub fn environ_proxy(env: &dyn Env, base: &str) -> Option<String> {
-    let proxy_var = |name: &str| -> Option<String> {
-        let lower = env.get(&format!("{name}_proxy"));
-        match lower {
-            Some(v) if v.is_empty() => None,
-            Some(v) => Some(v),
-            None if name == "http" && env.get("REQUEST_METHOD").is_some() => None,
-            None => env
-                .get(&format!("{}_PROXY", name.to_uppercase()))
-                .filter(|v| !v.is_empty()),
-        }
-    };
-    let parts = UrlParts::split(base);
-    if let Some(no) = proxy_var("no") {
-        let host = parts.netloc.to_lowercase();
-        let hostonly = host.rsplit_once(':').map_or(host.as_str(), |(h, p)| {
-            if p.bytes().all(|b| b.is_ascii_digit()) {
-                h
-            } else {
-                host.as_str()
-            }
-        });
-        if no == "*" {
-            return None;
-        }
-        for name in no.split(',') {
-            let name = name.trim().trim_start_matches('.').to_lowercase();
-            if name.is_empty() {
-                continue;
-            }
-            let dotted = format!(".{name}");
-            if hostonly == name
-                || host == name
-                || hostonly.ends_with(&dotted)
-                || host.ends_with(&dotted)
-            {
-                return None;
-            }
-        }
-    }
-    let p = proxy_var(&parts.scheme)?;
-    Some(if p.starts_with("http://") || p.starts_with("https://") {
-        p
-    } else if p.starts_with("//") {
-        format!("http:{p}")
-    } else {
-        format!("http://{p}")
-    })
+    crate::http::proxy::environ_proxy(env, base)
 }
 
 /// Everything the IMDS fetcher is configured with.

@@ -16,7 +16,7 @@ use super::endpoint::{Endpoint, StsEndpointConfig};
 use super::{CONTENT_TYPE, CallerIdentity};
 use crate::cache::CredentialCache;
 use crate::config::{ConfigFiles, Profile};
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, Method};
 use crate::env_vars as ev;
 use crate::error::Error;
 use crate::http::{HttpMethod, Network, Request, Timeouts, TransportError, TransportErrorKind};
@@ -82,6 +82,34 @@ pub struct StsClient<'a> {
     net: &'a Network,
     endpoint: Endpoint,
     max_attempts: u32,
+    /// The environment proxy for the endpoint, fixed when the client is
+    /// made (botocore's `EndpointCreator._get_proxies`).
+    proxy: Option<String>,
+    /// The CA bundle path (`verify=`), read and parsed for each call as
+    /// urllib3 loads it for each connection.
+    ca_bundle: Option<String>,
+    /// The `User-Agent` header value.
+    user_agent: String,
+}
+
+/// botocore's `verify` for a client: `AWS_CA_BUNDLE`, then the profile's
+/// `ca_bundle`, then `REQUESTS_CA_BUNDLE` (endpoint.py
+/// `_get_verify_value`); no `~` or `$VAR` expansion, as in botocore.
+///
+/// Deviation: an *empty* `AWS_CA_BUNDLE` makes botocore's `verify` falsy,
+/// which turns certificate checks off (`CERT_NONE`); credchain never
+/// disables verification and uses the webpki roots instead.
+fn ca_bundle_setting(os: &Os, profile: Option<&Profile>) -> Option<String> {
+    let setting = os
+        .env
+        .get("AWS_CA_BUNDLE")
+        .or_else(|| {
+            profile
+                .and_then(|p| p.get_str("ca_bundle"))
+                .map(str::to_owned)
+        })
+        .or_else(|| os.env.get("REQUESTS_CA_BUNDLE"));
+    setting.filter(|p| !p.is_empty())
 }
 
 /// `max_attempts` (`AWS_MAX_ATTEMPTS` first, P-NC-4): Python `int()`, at
@@ -122,8 +150,25 @@ fn transport_message(kind: TransportErrorKind, url: &str, detail: &TransportErro
             "Connection was closed before we received a valid response from endpoint URL: \
              \"{url}\"."
         ),
+        TransportErrorKind::Tls => format!("SSL validation failed for {url} {}", detail.detail()),
+        // The proxy URL, credentials masked (`mask_proxy_url`).
+        TransportErrorKind::ProxyConnect => {
+            format!("Failed to connect to proxy URL: \"{}\"", detail.detail())
+        }
         _ => format!("An HTTP Client raised an unhandled exception: {detail}"),
     }
+}
+
+/// Whether botocore's legacy retry handler retries a transport failure:
+/// `RETRYABLE_HTTP_ERRORS` plus every other `ConnectionError` subclass
+/// (`GENERAL_CONNECTION_ERROR`), which includes `SSLError` and
+/// `ProxyConnectionError`.
+fn is_retryable_transport(kind: TransportErrorKind) -> bool {
+    kind.is_retryable()
+        || matches!(
+            kind,
+            TransportErrorKind::Tls | TransportErrorKind::ProxyConnect
+        )
 }
 
 impl<'a> StsClient<'a> {
@@ -153,6 +198,9 @@ impl<'a> StsClient<'a> {
             endpoint.url.push('/');
         }
         Ok(StsClient {
+            proxy: crate::http::proxy::environ_proxy(&*os.env, &endpoint.url),
+            ca_bundle: ca_bundle_setting(os, profile),
+            user_agent: crate::http::user_agent(&*os.env),
             os,
             net,
             endpoint,
@@ -170,6 +218,10 @@ impl<'a> StsClient<'a> {
         let mut req = Request::new(HttpMethod::Post, &self.endpoint.url)
             .header("Content-Type", CONTENT_TYPE)
             .with_body(body.as_bytes().to_vec());
+        // Neither is signed: botocore leaves User-Agent out of SigV4.
+        req.proxy.clone_from(&self.proxy);
+        req.headers
+            .push(("User-Agent".to_owned(), self.user_agent.clone()));
         if let Some(c) = signer {
             let Some(region) = self.endpoint.signing_region.as_deref() else {
                 return Err(Error::Unhandled {
@@ -220,8 +272,15 @@ impl<'a> StsClient<'a> {
         let mut attempt = 1;
         loop {
             // Each attempt is signed afresh (botocore re-signs on retry).
-            let req = self.request(body, signer)?;
-            let (error, retryable) = match self.net.http.send(&req, &Timeouts::botocore(TIMEOUT)) {
+            let mut req = self.request(body, signer)?;
+            let sent = self
+                .load_ca_bundle()
+                .and_then(|ca| {
+                    req.ca_bundle = ca;
+                    self.net.http.send(&req, &Timeouts::botocore(TIMEOUT))
+                })
+                .map_err(|e| self.proxy_error(e));
+            let (error, retryable) = match sent {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp.text()),
                 Ok(resp) => {
                     let e = super::parse_error(operation, resp.status, &resp.text());
@@ -236,7 +295,7 @@ impl<'a> StsClient<'a> {
                         class: e.kind().botocore_class(),
                         message: transport_message(e.kind(), &self.endpoint.url, &e),
                     },
-                    e.kind().is_retryable(),
+                    is_retryable_transport(e.kind()),
                 ),
             };
             if !retryable || attempt >= self.max_attempts {
@@ -254,6 +313,43 @@ impl<'a> StsClient<'a> {
         }
     }
 
+    /// With a proxy every connection goes to it, so failing to connect is
+    /// urllib3's `ProxyError`: botocore's `ProxyConnectionError`, whose
+    /// message names the masked proxy URL (carried as the detail).
+    fn proxy_error(&self, e: TransportError) -> TransportError {
+        match &self.proxy {
+            Some(p)
+                if matches!(
+                    e.kind(),
+                    TransportErrorKind::Connect | TransportErrorKind::ProxyConnect
+                ) =>
+            {
+                TransportError::new(
+                    TransportErrorKind::ProxyConnect,
+                    crate::http::proxy::mask_proxy_url(p),
+                )
+            }
+            _ => e,
+        }
+    }
+
+    /// The configured CA bundle, read through the session's filesystem and
+    /// parsed; a bundle that cannot be read or holds no certificate is an
+    /// `SSLError` naming the path (botocore: urllib3 wraps the `OSError` /
+    /// `ssl.SSLError` of `load_verify_locations` in its `SSLError`).
+    fn load_ca_bundle(&self) -> Result<Option<crate::http::CaBundle>, TransportError> {
+        let Some(path) = &self.ca_bundle else {
+            return Ok(None);
+        };
+        let pem = self.os.fs.read(std::path::Path::new(path)).map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Tls,
+                format!("could not read CA bundle {path}: {e}"),
+            )
+        })?;
+        crate::http::CaBundle::from_pem(path, &pem).map(Some)
+    }
+
     /// `GetCallerIdentity` with `creds` (P-STS-1/2).
     pub fn get_caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Error> {
         let body = self.call(
@@ -262,6 +358,26 @@ impl<'a> StsClient<'a> {
             Some(creds),
         )?;
         super::parse_caller_identity(&body)
+    }
+
+    /// `GetSessionToken` signed with `creds` (long-term IAM user keys):
+    /// temporary credentials, optionally MFA-authenticated with
+    /// `serial_number` and `token_code` (the code is sent, never logged).
+    /// The answer has `AssumeRole`'s `Credentials` shape, so it is read by
+    /// the same parser; the credentials are tagged [`Method::Explicit`]:
+    /// the caller decides where they go.
+    pub fn get_session_token(
+        &self,
+        creds: &Credentials,
+        duration_seconds: Option<i64>,
+        serial_number: Option<&str>,
+        token_code: Option<&str>,
+    ) -> Result<Credentials, Error> {
+        const OP: &str = "GetSessionToken";
+        let body = super::get_session_token_body(duration_seconds, serial_number, token_code);
+        let answer = self.call(OP, &body, Some(creds))?;
+        let doc = super::parse_assume_role(OP, &answer)?;
+        super::credentials_from_doc(&doc, Method::Explicit)
     }
 }
 

@@ -285,3 +285,29 @@ fn p_sts_1_signed_request_matches_botocore_sigv4auth() {
         assert_eq!(req.body, b"Action=GetCallerIdentity&Version=2011-06-15");
     }
 }
+
+#[test]
+fn get_session_token_body_and_answer() {
+    assert_eq!(
+        get_session_token_body(Some(3600), Some("arn:aws:iam::1:mfa/me"), Some("123456")),
+        "Action=GetSessionToken&Version=2011-06-15&DurationSeconds=3600\
+         &SerialNumber=arn%3Aaws%3Aiam%3A%3A1%3Amfa%2Fme&TokenCode=123456"
+    );
+    let xml = "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+        <GetSessionTokenResult><Credentials><SessionToken>TOK</SessionToken>\
+        <SecretAccessKey>SEC</SecretAccessKey><Expiration>2030-01-02T03:04:05Z</Expiration>\
+        <AccessKeyId>ASIAX</AccessKeyId></Credentials></GetSessionTokenResult>\
+        <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSessionTokenResponse>";
+    let doc = parse_assume_role("GetSessionToken", xml).expect("parses");
+    let c = credentials_from_doc(&doc, Method::Explicit).expect("credentials");
+    assert_eq!(c.access_key_id(), "ASIAX");
+    assert_eq!(c.secret_access_key().expose(), "SEC");
+    assert_eq!(
+        c.session_token().map(crate::SecretString::expose),
+        Some("TOK")
+    );
+    assert_eq!(
+        c.expiration().map(|e| e.unix_seconds()),
+        Some(1_893_553_445)
+    );
+}

@@ -6,4 +6,5 @@ mod imds;
 mod sts_faults;
 mod sts_moto;
 mod sts_vectors;
+mod transport;
 mod vectors;
