@@ -28,6 +28,10 @@ pub(crate) struct GlobalArgs {
     /// Trace what is read and decided on stderr (never secrets).
     #[arg(long, global = true)]
     pub(crate) debug: bool,
+    /// Send the command's own service request here (as the AWS CLI's
+    /// `--endpoint-url`; the credential chain's STS calls are unaffected).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
 }
 
 /// `--output` values.

@@ -77,6 +77,10 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs) -> u8 {
     };
     let id = match session
         .sts_client()
+        .and_then(|c| match &global.endpoint_url {
+            Some(url) => c.with_endpoint_url(url),
+            None => Ok(c),
+        })
         .and_then(|c| c.get_caller_identity(&creds))
     {
         Ok(id) => id,
@@ -89,6 +93,16 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs) -> u8 {
     if global.output == Some(OutputFormat::Text) {
         // Text output: values in sorted key order (Account, Arn, UserId).
         let _ = writeln!(text, "{}\t{}\t{}", id.account, id.arn, id.user_id);
+    } else if global.output == Some(OutputFormat::Table) {
+        text = output::aws_table(
+            "GetCallerIdentity",
+            &[
+                ("UserId", &id.user_id),
+                ("Account", &id.account),
+                ("Arn", &id.arn),
+            ],
+            output::terminal_width(),
+        );
     } else {
         let _ = writeln!(
             text,

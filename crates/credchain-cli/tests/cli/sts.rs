@@ -252,3 +252,39 @@ fn mfa_code_is_asked_on_the_terminal_without_echo() {
         again.combined()
     );
 }
+
+/// `--output table` and `--endpoint-url` byte-for-byte against the AWS CLI:
+/// the configured STS endpoint is a closed port, so only `--endpoint-url`
+/// can reach moto. Static keys keep `UserId` deterministic.
+#[test]
+fn table_output_and_endpoint_url_match_the_aws_cli() {
+    let Some(m) = moto() else { return };
+    let env = TestEnv::new()
+        .config(CHAIN)
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    let url = format!("http://127.0.0.1:{}", m.port);
+    let args = [
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        "base",
+        "--output",
+        "table",
+        "--endpoint-url",
+        url.as_str(),
+    ];
+    let ours = env.credchain(&args);
+    ours.expect_code(0);
+    let theirs = env.aws(&args);
+    theirs.expect_code(0);
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert!(
+        ours.stdout.contains("|  Account|  123456789012"),
+        "{}",
+        ours.stdout
+    );
+    // Without --endpoint-url the closed configured endpoint is used and fails.
+    env.credchain(&["sts", "get-caller-identity", "--profile", "base"])
+        .expect_code(255);
+}

@@ -90,6 +90,9 @@ pub struct StsClient<'a> {
     ca_bundle: Option<String>,
     /// The `User-Agent` header value.
     user_agent: String,
+    /// What decided the endpoint, kept so an explicit endpoint URL can be
+    /// applied on top.
+    config: StsEndpointConfig,
 }
 
 /// botocore's `verify` for a client: `AWS_CA_BUNDLE`, then the profile's
@@ -171,6 +174,18 @@ fn is_retryable_transport(kind: TransportErrorKind) -> bool {
         )
 }
 
+/// Resolves the endpoint; botocore requests path `/` when the URL has none.
+fn resolve_with_root_path(cfg: &StsEndpointConfig) -> Result<Endpoint, Error> {
+    let mut endpoint = cfg.resolve()?;
+    if crate::http::UrlParts::split(&endpoint.url)
+        .path_and_query
+        .is_empty()
+    {
+        endpoint.url.push('/');
+    }
+    Ok(endpoint)
+}
+
 impl<'a> StsClient<'a> {
     /// The client botocore's `create_client('sts')` would build for the
     /// session: region from `region` (explicit), `AWS_DEFAULT_REGION`, or
@@ -189,15 +204,9 @@ impl<'a> StsClient<'a> {
             .filter(|r| !r.is_empty());
         let cfg = StsEndpointConfig::from_settings(&*os.env, files, profile, region.as_deref())?;
         let max_attempts = max_attempts(os, profile)?;
-        let mut endpoint = cfg.resolve()?;
-        // botocore requests path `/`.
-        if crate::http::UrlParts::split(&endpoint.url)
-            .path_and_query
-            .is_empty()
-        {
-            endpoint.url.push('/');
-        }
+        let endpoint = resolve_with_root_path(&cfg)?;
         Ok(StsClient {
+            config: cfg,
             proxy: crate::http::proxy::environ_proxy(&*os.env, &endpoint.url),
             ca_bundle: ca_bundle_setting(os, profile),
             user_agent: crate::http::user_agent(&*os.env),
@@ -206,6 +215,17 @@ impl<'a> StsClient<'a> {
             endpoint,
             max_attempts,
         })
+    }
+
+    /// Uses `url` as the endpoint, as botocore's
+    /// `create_client('sts', endpoint_url=url)` (the CLI's `--endpoint-url`)
+    /// does: it beats every configured endpoint, for this client only — the
+    /// STS calls the credential chain makes keep their own endpoint.
+    pub fn with_endpoint_url(mut self, url: &str) -> Result<StsClient<'a>, Error> {
+        self.config.params.endpoint = Some(url.to_owned());
+        self.endpoint = resolve_with_root_path(&self.config)?;
+        self.proxy = crate::http::proxy::environ_proxy(&*self.os.env, &self.endpoint.url);
+        Ok(self)
     }
 
     /// The resolved endpoint.
