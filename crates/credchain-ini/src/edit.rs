@@ -25,6 +25,7 @@
 
 use std::fmt;
 
+use crate::text::is_py_line_break;
 use crate::{Diagnostic, Document, Eol, LineKind, Sections, text};
 
 /// Why an edit was refused. The document is unchanged when an edit fails.
@@ -141,23 +142,6 @@ fn lenient_nested(value: &str) -> Nested {
         }
     }
     out
-}
-
-/// Python `str.splitlines()` boundaries, which botocore's `_parse_nested`
-/// splits sub-properties at.
-fn is_py_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
 }
 
 fn leading_ws(s: &str) -> &str {

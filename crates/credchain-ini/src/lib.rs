@@ -57,7 +57,7 @@ pub mod hash;
 mod text;
 
 pub use edit::EditError;
-pub use text::{is_py_space, py_strip};
+pub use text::{is_py_line_break, is_py_space, py_strip};
 
 use std::fmt;
 use std::ops::Range;

@@ -10,6 +10,23 @@ pub fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
+/// Python's `str.splitlines()` line boundaries (botocore splits nested
+/// sub-properties and `AWS_CREDENTIAL_FILE` lines at these).
+pub fn is_py_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
 /// Python's `str.strip()`.
 pub fn py_strip(s: &str) -> &str {
     s.trim_matches(is_py_space)

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use credchain_ini::Sections;
 use credchain_ini::hash::FxBuildHasher;
+pub(crate) use credchain_ini::is_py_line_break;
 use indexmap::IndexMap;
 
 use crate::env_vars;
@@ -355,22 +356,6 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
         out.push((name, profile));
     }
     Ok(out)
-}
-
-/// Python `str.splitlines()` line boundaries.
-pub(crate) fn is_py_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
 }
 
 /// botocore's `_parse_nested`: each non-blank line must be `key = value`
