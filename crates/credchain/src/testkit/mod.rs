@@ -334,3 +334,24 @@ pub fn vectors_dir() -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// A fixture directory (the aws-config `fs/` layout) as a [`MemFs`] rooted
+/// at `/`: `root/home/.aws/config` becomes `/home/.aws/config`.
+pub fn mem_fs_from_dir(root: &std::path::Path) -> crate::os::MemFs {
+    let mut fs = crate::os::MemFs::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let (Ok(rel), Ok(bytes)) = (p.strip_prefix(root), std::fs::read(&p)) {
+                fs = fs.with_file(std::path::Path::new("/").join(rel), bytes);
+            }
+        }
+    }
+    fs
+}

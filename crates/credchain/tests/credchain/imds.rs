@@ -878,23 +878,7 @@ type ChainRun = (
 fn run_chain_case(dir: &Path) -> ChainRun {
     let env: BTreeMap<String, String> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("env.json")).unwrap()).unwrap();
-    let mut fs = MemFs::new();
-    let root = dir.join("fs");
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let virt = Path::new("/").join(p.strip_prefix(&root).unwrap());
-                fs = fs.with_file(virt, std::fs::read(&p).unwrap());
-            }
-        }
-    }
+    let fs = credchain::testkit::mem_fs_from_dir(&dir.join("fs"));
     let client = Arc::new(PathReplay::load(dir));
     let os = Os {
         env: Arc::new(MapEnv(env)),

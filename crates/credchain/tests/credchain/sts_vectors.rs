@@ -14,7 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use credchain::http::{
     HttpClient, Request, Response, Timeouts, TransportError, TransportErrorKind,
 };
-use credchain::os::{FixedClock, MapEnv, MemFs, Os, RecordingSleep};
+use credchain::os::{FixedClock, MapEnv, Os, RecordingSleep};
 use credchain::{Error, Session};
 use serde_json::Value;
 
@@ -73,26 +73,6 @@ impl HttpClient for Replay {
     }
 }
 
-fn mem_fs(root: &Path) -> MemFs {
-    let mut fs = MemFs::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let virt = Path::new("/").join(p.strip_prefix(root).unwrap());
-                fs = fs.with_file(virt, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    fs
-}
-
 #[test]
 fn sts_scenarios_replay_like_botocore() {
     let Some(vectors) = credchain::testkit::vectors_dir() else {
@@ -116,7 +96,7 @@ fn sts_scenarios_replay_like_botocore() {
         let mut b = Session::builder()
             .os(Os {
                 env: Arc::new(MapEnv(env)),
-                fs: Arc::new(mem_fs(&dir.join("fs"))),
+                fs: Arc::new(credchain::testkit::mem_fs_from_dir(&dir.join("fs"))),
                 clock: Arc::new(FixedClock(clock)),
             })
             .http_client(client.clone())
