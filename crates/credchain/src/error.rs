@@ -156,6 +156,20 @@ pub enum Error {
         /// The endpoint as configured.
         endpoint: String,
     },
+    /// A region that is not a valid host label (botocore's
+    /// `validate_region_name`): the client is never created, nothing is
+    /// sent.
+    InvalidRegion {
+        /// The region as configured (never a secret).
+        region: String,
+    },
+    /// Request parameters the service model rejects before anything is
+    /// sent (botocore's `ParamValidationError`).
+    ParamValidation {
+        /// One line per failed constraint, in botocore's order and words
+        /// (lengths and numbers only: never a parameter's text).
+        report: String,
+    },
     /// A Python exception botocore lets escape unwrapped (`ValueError`,
     /// `KeyError`, `TypeError`, `FileNotFoundError`, `HTTPClientError`,
     /// ...): the chain stops with it.
@@ -193,6 +207,8 @@ impl Error {
             }
             Error::MetadataRetrieval { .. } => "MetadataRetrievalError",
             Error::InvalidImdsEndpoint { .. } => "InvalidIMDSEndpointError",
+            Error::InvalidRegion { .. } => "InvalidRegionError",
+            Error::ParamValidation { .. } => "ParamValidationError",
             Error::Unhandled { class, .. } => class,
         }
     }
@@ -306,6 +322,13 @@ impl fmt::Display for Error {
                 f,
                 "Invalid endpoint EC2 Instance Metadata endpoint: {endpoint}"
             ),
+            Error::InvalidRegion { region } => write!(
+                f,
+                "Provided region_name '{region}' doesn't match a supported format."
+            ),
+            Error::ParamValidation { report } => {
+                write!(f, "Parameter validation failed:\n{report}")
+            }
         }
     }
 }

@@ -3,10 +3,11 @@
 //! The plan ([`crate::chain::repr`]) is built first, with every validation
 //! botocore makes eagerly; then the base credentials are resolved (profile
 //! providers or `credential_source`), still before any STS call, so
-//! configuration errors surface with no network (P-CHAIN-13). Then each hop
-//! is fetched in order — from the cache when a fresh entry exists
-//! (P-AR-11), else by a SigV4-signed `AssumeRole` signed with the previous
-//! hop's credentials.
+//! configuration errors surface with no network (P-CHAIN-13). Then the
+//! cache is read from the last hop back (P-AR-11): the newest fresh entry
+//! wins and only the hops after it are fetched, in order, each by a
+//! SigV4-signed `AssumeRole` signed with the previous hop's credentials
+//! (see [`execute`]).
 //!
 //! Difference to botocore: credentials are fetched at resolution, not on
 //! first use (credchain's `Credentials` are plain values), and an MFA
@@ -115,35 +116,44 @@ fn cache_args(hop: &RoleHop) -> Vec<(&'static str, CacheArg)> {
     args
 }
 
-/// One hop: cache, else `AssumeRole` signed with `source`.
-fn assume(
-    ctx: &Ctx<'_>,
-    hop: &RoleHop,
-    source: &Credentials,
-) -> Result<(Credentials, bool), Error> {
+/// The hop's fresh cache entry, if any (P-AR-11).
+fn cached(ctx: &Ctx<'_>, hop: &RoleHop) -> Result<Option<Credentials>, Error> {
     let key = cache_key(&cache_args(hop));
     if let Some(cache) = &ctx.sts.cache
         && let Some(doc) = cache.get(&key)
         && usable(&doc, ctx.os.clock.now())
     {
-        return Ok((sts::credentials_from_doc(&doc, Method::AssumeRole)?, true));
+        return Ok(Some(sts::credentials_from_doc(&doc, Method::AssumeRole)?));
     }
-    let token_code = match &hop.mfa_serial {
-        None => None,
-        Some(serial) => {
-            let Some(prompt) = &ctx.sts.mfa_prompt else {
-                return Err(Error::CredentialRetrieval {
-                    provider: Method::AssumeRole,
-                    message: format!(
-                        "profile {} has mfa_serial {serial} but no MFA prompt is available \
-                         (no terminal)",
-                        hop.profile
-                    ),
-                });
-            };
-            Some(prompt.prompt(&format!("Enter MFA code for {serial}: "))?)
-        }
+    Ok(None)
+}
+
+/// Asks for the hop's MFA code (P-AR-6); `None` without `mfa_serial`.
+fn token_code(ctx: &Ctx<'_>, hop: &RoleHop) -> Result<Option<String>, Error> {
+    let Some(serial) = &hop.mfa_serial else {
+        return Ok(None);
     };
+    let Some(prompt) = &ctx.sts.mfa_prompt else {
+        return Err(Error::CredentialRetrieval {
+            provider: Method::AssumeRole,
+            message: format!(
+                "profile {} has mfa_serial {serial} but no MFA prompt is available (no terminal)",
+                hop.profile
+            ),
+        });
+    };
+    prompt
+        .prompt(&format!("Enter MFA code for {serial}: "))
+        .map(Some)
+}
+
+/// One hop's `AssumeRole`, signed with `source`, its answer cached.
+fn assume(
+    ctx: &Ctx<'_>,
+    hop: &RoleHop,
+    token_code: Option<String>,
+    source: &Credentials,
+) -> Result<Credentials, Error> {
     let input = sts::AssumeRoleInput {
         role_arn: hop.role_arn.clone(),
         role_session_name: hop
@@ -155,19 +165,30 @@ fn assume(
         token_code,
         duration_seconds: hop.duration_seconds,
     };
+    // botocore's order: the client (region and endpoint checks), then the
+    // model's parameter checks, then the request.
     let client: StsClient<'_> = web_identity::sts_client(ctx)?;
+    input.validate(hop.role_session_name.is_some())?;
     let body = client.call("AssumeRole", &sts::assume_role_body(&input), Some(source))?;
     let doc = sts::parse_assume_role("AssumeRole", &body)?;
     if let Some(cache) = &ctx.sts.cache {
-        cache.set(&key, &doc)?;
+        cache.set(&cache_key(&cache_args(hop)), &doc)?;
     }
     let creds = sts::credentials_from_doc(&doc, Method::AssumeRole)?;
-    Ok((sts::check_not_expired(creds, ctx.os.clock.now())?, false))
+    sts::check_not_expired(creds, ctx.os.clock.now())
 }
 
-/// Runs a plan: base, then every hop in order. Returns the credentials and
-/// a description of each step for `explain`; on failure, the error and the
-/// plan with how far it got.
+/// Runs a plan the way botocore's deferred credentials do. The base is
+/// resolved first (static keys, `credential_process` and
+/// `credential_source` eagerly, as botocore does before any STS call;
+/// a web identity base is deferred). Then the *last* hop's cache entry is
+/// looked up, and only on a miss is its source needed: its MFA code is
+/// asked, then the hop before it is looked up, and so on (botocore's
+/// `AssumeRoleCredentialFetcher` asks for the source's frozen credentials
+/// only when it has to call STS). So a fresh cache entry for the final role
+/// costs no STS call and no MFA prompt, however broken its source hops.
+/// Returns the credentials and a description of each step for `explain`;
+/// on failure, the error and the plan with how far it got.
 fn execute(ctx: &Ctx<'_>, plan: &RolePlan) -> Result<(Credentials, String), (Error, String)> {
     // Configuration errors (before any STS call) need no context.
     let base = resolve_base(ctx, &plan.base).map_err(|e| (e, String::new()))?;
@@ -181,39 +202,69 @@ fn execute(ctx: &Ctx<'_>, plan: &RolePlan) -> Result<(Credentials, String), (Err
             format!("credential_source {} (profile {profile})", source.as_str())
         }
     };
-    let mut creds = match base {
-        SourceCreds::Ready(c, d) => {
-            let _ = write!(detail, " [{d}]");
-            c
-        }
-        SourceCreds::WebIdentity(cfg) => {
-            let (c, cached) = web_identity::fetch(ctx, &cfg)
-                .map_err(|e| context(&format!("{detail}: web identity failed"), e))?;
-            let _ = write!(detail, " [{}]", web_identity::describe(&cfg, cached));
-            c
-        }
-    };
-    for hop in &plan.hops {
-        let (c, cached) = assume(ctx, hop, &creds).map_err(|e| {
-            context(
-                &format!(
-                    "{detail} → role {} (profile {}) failed",
-                    hop.role_arn, hop.profile
-                ),
-                e,
-            )
-        })?;
-        let _ = write!(
-            detail,
-            " → role {} (profile {}, {}){}",
+    let describe_hop = |hop: &RoleHop| {
+        format!(
+            " → role {} (profile {}, {})",
             hop.role_arn,
             hop.profile,
             ctx.files()
                 .map(|f| f.describe(hop.origin))
-                .unwrap_or_default(),
-            if cached { " cached" } else { "" }
-        );
-        creds = c;
+                .unwrap_or_default()
+        )
+    };
+    let failed = |detail: &str, hop: &RoleHop, e: Error| {
+        context(
+            &format!(
+                "{detail} → role {} (profile {}) failed",
+                hop.role_arn, hop.profile
+            ),
+            e,
+        )
+    };
+    // From the last hop back: cache hits end the walk; misses ask for
+    // their MFA code now, in botocore's (last-first) order.
+    let mut codes: Vec<Option<String>> = Vec::new();
+    let mut from_cache = None;
+    for (i, hop) in plan.hops.iter().enumerate().rev() {
+        match cached(ctx, hop) {
+            Ok(Some(c)) => {
+                from_cache = Some((i, c));
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => return Err(failed(&detail, hop, e)),
+        }
+        match token_code(ctx, hop) {
+            Ok(code) => codes.push(code),
+            Err(e) => return Err(failed(&detail, hop, e)),
+        }
+    }
+    let (first_call, mut creds) = if let Some((i, c)) = from_cache {
+        if i > 0 {
+            let _ = write!(detail, " → {i} role(s) not fetched");
+        }
+        let _ = write!(detail, "{} cached", describe_hop(&plan.hops[i]));
+        (i + 1, c)
+    } else {
+        let c = match base {
+            SourceCreds::Ready(c, d) => {
+                let _ = write!(detail, " [{d}]");
+                c
+            }
+            SourceCreds::WebIdentity(cfg) => {
+                let (c, cached) = web_identity::fetch(ctx, &cfg)
+                    .map_err(|e| context(&format!("{detail}: web identity failed"), e))?;
+                let _ = write!(detail, " [{}]", web_identity::describe(&cfg, cached));
+                c
+            }
+        };
+        (0, c)
+    };
+    // `codes` holds the uncached hops' codes last-first.
+    for hop in &plan.hops[first_call..] {
+        let code = codes.pop().flatten();
+        creds = assume(ctx, hop, code, &creds).map_err(|e| failed(&detail, hop, e))?;
+        detail.push_str(&describe_hop(hop));
     }
     Ok((creds, detail))
 }

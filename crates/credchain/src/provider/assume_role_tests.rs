@@ -548,7 +548,10 @@ fn p_ar_12_deviation_corrupt_cache_entry_is_a_miss_and_is_rewritten() {
 }
 
 #[test]
-fn p_ar_11_only_the_stale_hop_of_a_chain_is_refetched() {
+fn p_ar_11_the_cache_is_read_from_the_last_hop_back() {
+    // botocore's deferred fetchers: the final role's cache entry is read
+    // first, and a hop's source is resolved only when that hop must call
+    // STS. Chain: keys → C → B → A (A is the profile's own role).
     let cache: Arc<dyn CredentialCache> = Arc::new(MemoryCache::default());
     let s = session(
         CHAIN3,
@@ -563,40 +566,46 @@ fn p_ar_11_only_the_stale_hop_of_a_chain_is_refetched() {
             ok(assume_role_xml(
                 "ASIAB",
                 "222222222222",
-                "2026-11-29T00:10:00Z",
+                "2026-11-29T01:00:00Z",
             )),
+            // 10 minutes left: stale for the next session (P-AR-11).
             ok(assume_role_xml(
                 "ASIAA",
                 "111111111111",
-                "2026-11-29T01:00:00Z",
+                "2026-11-29T00:10:00Z",
             )),
         ],
         Some(cache.clone()),
     );
     s.session.get_credentials().unwrap().unwrap();
-    // Second session: C and A are fresh in the cache, B (10 min left) is not.
+    // A is stale, B fresh: only A is fetched, signed with B's cached keys.
     let s2 = session(
         CHAIN3,
         &[],
         MemFs::new(),
         vec![ok(assume_role_xml(
-            "ASIAB2",
-            "222222222222",
+            "ASIAA2",
+            "111111111111",
             "2026-11-29T01:00:00Z",
         ))],
-        Some(cache),
+        Some(cache.clone()),
     );
-    assert_eq!(
-        s2.session
-            .get_credentials()
-            .unwrap()
-            .unwrap()
-            .access_key_id(),
-        "ASIAA"
-    );
+    let c = s2.session.get_credentials().unwrap().unwrap();
+    assert_eq!(c.access_key_id(), "ASIAA2");
     let sent = s2.client.sent();
     assert_eq!(sent.len(), 1);
-    assert!(form(&sent[0]).contains("role%2FB"));
+    assert!(form(&sent[0]).contains("role%2FA"));
+    assert!(
+        sent[0]
+            .header_value("Authorization")
+            .unwrap()
+            .contains("Credential=ASIAB/")
+    );
+    // A is fresh now: no STS call at all.
+    let s3 = session(CHAIN3, &[], MemFs::new(), vec![], Some(cache));
+    let c = s3.session.get_credentials().unwrap().unwrap();
+    assert_eq!(c.access_key_id(), "ASIAA2");
+    assert!(s3.client.sent().is_empty());
 }
 
 // ---------------------------------------------------------------------------
@@ -748,7 +757,7 @@ fn p_web_5_source_profile_with_web_identity_is_a_chain() {
     let s = session(
         config,
         &[],
-        MemFs::new().with_file("/tok", "jwt"),
+        MemFs::new().with_file("/tok", "jwt.token"),
         vec![
             ok(web_identity_xml("ASIAWEB")),
             ok(assume_role_xml(
@@ -784,7 +793,7 @@ fn p_chain_14_configured_endpoint_without_region_cannot_sign() {
                 ("AWS_WEB_IDENTITY_TOKEN_FILE", "/tok"),
                 ("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/web"),
             ],
-            MemFs::new().with_file("/tok", "jwt"),
+            MemFs::new().with_file("/tok", "jwt.token"),
         ))
         .http_client(client.clone())
         .sleep(Arc::new(RecordingSleep::default()))
@@ -980,7 +989,7 @@ fn p_web_5_env_token_does_not_rescue_a_role_without_source() {
                 ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1"),
                 ("AWS_WEB_IDENTITY_TOKEN_FILE", "/tok"),
             ],
-            MemFs::new().with_file("/tok", "jwt").with_file(
+            MemFs::new().with_file("/tok", "jwt.token").with_file(
                 "/home/.aws/config",
                 "[profile a]\nrole_arn = arn:aws:iam::1:role/r\n",
             ),
@@ -997,4 +1006,220 @@ fn p_web_5_env_token_does_not_rescue_a_role_without_source() {
         )
     );
     assert!(client.sent().is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Issue 8 §1: no request botocore would not send.
+
+/// The issue's chain: `chained` → `development` (with an MFA device, which
+/// botocore would prompt for) → `longterm` keys.
+const ISSUE_CHAIN: &str = "[profile development]\n\
+    role_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = longterm\n\
+    mfa_serial = arn:aws:iam::123456789012:mfa/me\n\
+    [profile longterm]\naws_access_key_id = AKIDLONG\naws_secret_access_key = longsecret\n\
+    [profile chained]\nrole_arn = arn:aws:iam::123456789012:role/chained\n\
+    source_profile = development\n";
+
+#[test]
+fn issue_8_cached_final_role_needs_no_source_call_and_no_mfa_prompt() {
+    let cache: Arc<dyn CredentialCache> = Arc::new(MemoryCache::default());
+    // botocore's key for `{"RoleArn": ".../chained"}` (P-AR-9).
+    let key = cache_key(&[(
+        "RoleArn",
+        CacheArg::Str("arn:aws:iam::123456789012:role/chained".into()),
+    )]);
+    let doc = sts::parse_assume_role(
+        "AssumeRole",
+        &assume_role_xml("ASIACACHED", "123456789012", "2026-11-29T01:00:00Z"),
+    )
+    .unwrap();
+    cache.set(&key, &doc).unwrap();
+    let prompt = Arc::new(Prompt(Mutex::new(Vec::new())));
+    // An empty script: any STS call would fail (the broken source).
+    let client = Arc::new(FakeClient::new(vec![]));
+    let session = Session::builder()
+        .os(os(
+            &[
+                ("HOME", "/home"),
+                ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1"),
+                ("AWS_DEFAULT_REGION", "us-east-1"),
+            ],
+            MemFs::new().with_file("/home/.aws/config", ISSUE_CHAIN.as_bytes()),
+        ))
+        .http_client(client.clone())
+        .sleep(Arc::new(RecordingSleep::default()))
+        .credential_cache(cache)
+        .mfa_prompt(prompt.clone())
+        .profile_name("chained")
+        .build();
+    let c = session.get_credentials().unwrap().unwrap();
+    assert_eq!(c.access_key_id(), "ASIACACHED");
+    assert!(client.sent().is_empty(), "{:?}", client.sent_urls());
+    assert!(prompt.0.lock().unwrap().is_empty());
+    // Without the entry, the source is needed: the MFA prompt for
+    // `development`, then its AssumeRole (which fails here).
+    let session = Session::builder()
+        .os(os(
+            &[
+                ("HOME", "/home"),
+                ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1"),
+                ("AWS_DEFAULT_REGION", "us-east-1"),
+            ],
+            MemFs::new().with_file("/home/.aws/config", ISSUE_CHAIN.as_bytes()),
+        ))
+        .http_client(client.clone())
+        .sleep(Arc::new(RecordingSleep::default()))
+        .mfa_prompt(prompt.clone())
+        .profile_name("chained")
+        .build();
+    assert!(session.get_credentials().is_err());
+    assert_eq!(
+        prompt.0.lock().unwrap().as_slice(),
+        ["Enter MFA code for arn:aws:iam::123456789012:mfa/me: "]
+    );
+    assert!(form(&client.sent()[0]).contains("role%2Fdev"));
+}
+
+/// A one-hop role profile with `extra` lines in `[profile a]`.
+fn one_hop(extra: &str) -> String {
+    format!(
+        "[profile a]\nsource_profile = b\n{extra}\
+         [profile b]\naws_access_key_id = AKIDB\naws_secret_access_key = bsecret\n"
+    )
+}
+
+#[test]
+fn issue_8_invalid_region_sends_nothing() {
+    // botocore 1.43.11, measured: InvalidRegionError for the first two;
+    // the empty region passes validate_region_name and fails building the
+    // endpoint, `ValueError: Invalid endpoint: https://sts..amazonaws.com`.
+    let role = "role_arn = arn:aws:iam::123456789012:role/r\n";
+    for (region, kind, message) in [
+        (
+            "US_EAST_1",
+            "InvalidRegionError",
+            "Provided region_name 'US_EAST_1' doesn't match a supported format.",
+        ),
+        (
+            "us east 1",
+            "InvalidRegionError",
+            "Provided region_name 'us east 1' doesn't match a supported format.",
+        ),
+        (
+            "",
+            "ValueError",
+            "Invalid endpoint: https://sts..amazonaws.com",
+        ),
+    ] {
+        let config = one_hop(&format!("{role}region = {region}\n"));
+        let client = Arc::new(FakeClient::new(vec![]));
+        let session = Session::builder()
+            .os(os(
+                &[("HOME", "/home")],
+                MemFs::new().with_file("/home/.aws/config", config.as_bytes()),
+            ))
+            .http_client(client.clone())
+            .profile_name("a")
+            .build();
+        let e = session.get_credentials().unwrap_err();
+        assert_eq!((e.kind(), e.to_string().as_str()), (kind, message));
+        assert!(client.sent().is_empty());
+        // The region check comes before the parameter check (botocore
+        // creates the client first): an invalid role ARN changes nothing.
+        let config = one_hop(&format!("role_arn = myrole\nregion = {region}\n"));
+        let session = Session::builder()
+            .os(os(
+                &[("HOME", "/home")],
+                MemFs::new().with_file("/home/.aws/config", config.as_bytes()),
+            ))
+            .http_client(client.clone())
+            .profile_name("a")
+            .build();
+        assert_eq!(session.get_credentials().unwrap_err().kind(), kind);
+        assert!(client.sent().is_empty());
+    }
+}
+
+#[test]
+fn issue_8_parameters_are_validated_before_sending() {
+    // botocore 1.43.11, measured through its AssumeRoleProvider.
+    for (extra, report) in [
+        (
+            "role_arn = myrole\n",
+            "Invalid length for parameter RoleArn, value: 6, valid min length: 20",
+        ),
+        (
+            "role_arn = \n",
+            "Invalid length for parameter RoleArn, value: 0, valid min length: 20",
+        ),
+        (
+            "role_arn = myrole\nrole_session_name = a\nexternal_id = b\nduration_seconds = 5\n",
+            "Invalid length for parameter RoleSessionName, value: 1, valid min length: 2\n\
+             Invalid length for parameter ExternalId, value: 1, valid min length: 2\n\
+             Invalid value for parameter DurationSeconds, value: 5, valid min value: 900\n\
+             Invalid length for parameter RoleArn, value: 6, valid min length: 20",
+        ),
+        (
+            "role_arn = arn:aws:iam::123456789012:role/r\nrole_session_name = a\n\
+             external_id =\nduration_seconds = 899\n",
+            "Invalid length for parameter RoleSessionName, value: 1, valid min length: 2\n\
+             Invalid length for parameter ExternalId, value: 0, valid min length: 2\n\
+             Invalid value for parameter DurationSeconds, value: 899, valid min value: 900",
+        ),
+    ] {
+        let s = session(&one_hop(extra), &[], MemFs::new(), vec![], None);
+        let e = s.session.get_credentials().unwrap_err();
+        assert_eq!(e.kind(), "ParamValidationError", "{extra}");
+        assert_eq!(
+            e.to_string(),
+            format!("Parameter validation failed:\n{report}")
+        );
+        assert!(s.client.sent().is_empty(), "{extra}");
+    }
+    // An empty session name is replaced by the generated one (botocore's
+    // `if not self._role_session_name`), which is valid.
+    let s = session(
+        &one_hop("role_arn = arn:aws:iam::123456789012:role/r\nrole_session_name =\n"),
+        &[],
+        MemFs::new(),
+        vec![ok(assume_role_xml(
+            "ASIAOK",
+            "123456789012",
+            "2026-11-29T01:00:00Z",
+        ))],
+        None,
+    );
+    assert_eq!(
+        s.session
+            .get_credentials()
+            .unwrap()
+            .unwrap()
+            .access_key_id(),
+        "ASIAOK"
+    );
+}
+
+#[test]
+fn issue_8_web_identity_parameters_are_validated_before_sending() {
+    // botocore 1.43.11, measured: kwargs order RoleSessionName (when
+    // configured), RoleArn, WebIdentityToken; the token is read first.
+    let config = "[profile a]\nrole_arn = myrole\nweb_identity_token_file = /tok\n\
+                  role_session_name = x\n";
+    let s = session(
+        config,
+        &[],
+        MemFs::new().with_file("/tok", "ab"),
+        vec![],
+        None,
+    );
+    let e = s.session.get_credentials().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Parameter validation failed:\n\
+         Invalid length for parameter RoleSessionName, value: 1, valid min length: 2\n\
+         Invalid length for parameter RoleArn, value: 6, valid min length: 20\n\
+         Invalid length for parameter WebIdentityToken, value: 2, valid min length: 4"
+    );
+    assert!(!format!("{e:?}").contains("ab\""));
+    assert!(s.client.sent().is_empty());
 }

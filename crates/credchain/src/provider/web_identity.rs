@@ -143,6 +143,14 @@ pub(crate) fn fetch(ctx: &Ctx<'_>, cfg: &WebIdentityConfig) -> Result<(Credentia
     // botocore reads the token before it creates the client.
     let token = read_token(ctx, &cfg.token_file)?;
     let client = sts_client(ctx)?;
+    // After the client (its region check comes first in botocore), before
+    // anything is sent.
+    sts::validate_web_identity(
+        &cfg.role_arn,
+        &session,
+        cfg.role_session_name.is_some(),
+        &token,
+    )?;
     let op = "AssumeRoleWithWebIdentity";
     let body = client.call(
         op,

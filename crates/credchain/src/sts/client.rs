@@ -177,6 +177,7 @@ fn is_retryable_transport(kind: TransportErrorKind) -> bool {
 /// Resolves the endpoint; botocore requests path `/` when the URL has none.
 fn resolve_with_root_path(cfg: &StsEndpointConfig) -> Result<Endpoint, Error> {
     let mut endpoint = cfg.resolve()?;
+    super::endpoint::validate_endpoint_url(&endpoint.url)?;
     if crate::http::UrlParts::split(&endpoint.url)
         .path_and_query
         .is_empty()
@@ -197,11 +198,17 @@ impl<'a> StsClient<'a> {
         profile: Option<&Profile>,
         region: Option<&str>,
     ) -> Result<StsClient<'a>, Error> {
+        // An empty value is kept (botocore tells '' from None): it passes
+        // the region check and fails as an invalid endpoint below.
         let region = region
             .map(str::to_owned)
             .or_else(|| os.env.get(ev::AWS_DEFAULT_REGION))
-            .or_else(|| profile.and_then(|p| p.get_str("region")).map(str::to_owned))
-            .filter(|r| !r.is_empty());
+            .or_else(|| profile.and_then(|p| p.get_str("region")).map(str::to_owned));
+        // botocore validates the region before it builds anything
+        // (`Session._resolve_region_name`), so nothing is sent.
+        if let Some(r) = &region {
+            super::endpoint::validate_region_name(r)?;
+        }
         let cfg = StsEndpointConfig::from_settings(&*os.env, files, profile, region.as_deref())?;
         let max_attempts = max_attempts(os, profile)?;
         let endpoint = resolve_with_root_path(&cfg)?;
@@ -372,6 +379,7 @@ impl<'a> StsClient<'a> {
 
     /// `GetCallerIdentity` with `creds` (P-STS-1/2).
     pub fn get_caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Error> {
+        super::validate::validate(&super::validate::GET_CALLER_IDENTITY, &[])?;
         let body = self.call(
             "GetCallerIdentity",
             &super::get_caller_identity_body(),
@@ -394,6 +402,20 @@ impl<'a> StsClient<'a> {
         token_code: Option<&str>,
     ) -> Result<Credentials, Error> {
         const OP: &str = "GetSessionToken";
+        {
+            use super::validate::Value::{Int, Str};
+            let mut p = Vec::with_capacity(3);
+            if let Some(d) = duration_seconds {
+                p.push(("DurationSeconds", Int(d)));
+            }
+            if let Some(s) = serial_number {
+                p.push(("SerialNumber", Str(s)));
+            }
+            if let Some(t) = token_code {
+                p.push(("TokenCode", Str(t)));
+            }
+            super::validate::validate(&super::validate::GET_SESSION_TOKEN, &p)?;
+        }
         let body = super::get_session_token_body(duration_seconds, serial_number, token_code);
         let answer = self.call(OP, &body, Some(creds))?;
         let doc = super::parse_assume_role(OP, &answer)?;

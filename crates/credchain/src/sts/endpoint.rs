@@ -167,7 +167,9 @@ pub struct Endpoint {
 /// The STS endpoint rule set (`endpoint-rule-set-1.json`), by hand. The
 /// error is the rule set's message.
 pub fn resolve(p: &RuleParams) -> Result<Endpoint, String> {
-    let region = p.region.as_deref().filter(|r| !r.is_empty());
+    // An empty region is a region (botocore keeps '' apart from None): it
+    // builds `https://sts..amazonaws.com`, which the caller refuses.
+    let region = p.region.as_deref();
     let signing = |r: &str| Some(r.to_owned());
     if p.use_global_endpoint
         && p.endpoint.is_none()
@@ -222,6 +224,45 @@ pub fn resolve(p: &RuleParams) -> Result<Endpoint, String> {
         url,
         signing_region: signing(r),
     })
+}
+
+/// botocore's `validate_region_name`: a region must match
+/// `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$` (a host label; the empty
+/// string passes here and fails later as an invalid endpoint URL). Python's
+/// `$` also matches before one final `\n`, so `us-east-1\n` passes too (and
+/// its endpoint URL is then refused).
+pub fn validate_region_name(region: &str) -> Result<(), Error> {
+    let body = region.strip_suffix('\n').unwrap_or(region);
+    let ok = body.len() <= 63
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !body.starts_with('-')
+        && !body.ends_with('-')
+        // `(?![0-9]+$)`: not all digits (the empty string is not).
+        && (body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidRegion {
+            region: region.to_owned(),
+        })
+    }
+}
+
+/// botocore's `EndpointCreator.create_endpoint` check: the URL must have a
+/// host made of DNS labels or an IPv6 literal (`is_valid_endpoint_url` /
+/// `is_valid_ipv6_endpoint_url`), else `ValueError: Invalid endpoint: <url>`
+/// and no client is made. Catches an empty region
+/// (`https://sts..amazonaws.com`) and a configured endpoint without a
+/// scheme (`localhost:5005`).
+pub fn validate_endpoint_url(url: &str) -> Result<(), Error> {
+    if crate::provider::imds::is_valid_uri(url) {
+        Ok(())
+    } else {
+        Err(Error::Unhandled {
+            class: "ValueError",
+            message: format!("Invalid endpoint: {url}"),
+        })
+    }
 }
 
 /// A string setting: env var first, then the profile (P-NC-1).

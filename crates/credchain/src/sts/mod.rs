@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod endpoint;
+pub mod validate;
 
 use std::fmt::Write as _;
 
@@ -89,6 +90,62 @@ impl std::fmt::Debug for AssumeRoleInput {
             .field("duration_seconds", &self.duration_seconds)
             .finish()
     }
+}
+
+impl AssumeRoleInput {
+    /// botocore's `ParamValidationError` check of this call, with the
+    /// parameters in the order botocore's `AssumeRoleProvider` builds its
+    /// kwargs (which is the order it reports errors in): the configured
+    /// `RoleSessionName`, `ExternalId`, `SerialNumber`, `DurationSeconds`,
+    /// then `RoleArn`, a generated session name, and `TokenCode`.
+    /// `session_name_configured` says whether the session name came from the
+    /// profile (else it was generated and goes after `RoleArn`).
+    pub fn validate(&self, session_name_configured: bool) -> Result<(), Error> {
+        use validate::Value::{Int, Str};
+        let mut p = Vec::with_capacity(7);
+        if session_name_configured {
+            p.push(("RoleSessionName", Str(&self.role_session_name)));
+        }
+        if let Some(e) = &self.external_id {
+            p.push(("ExternalId", Str(e)));
+        }
+        if let Some(s) = &self.serial_number {
+            p.push(("SerialNumber", Str(s)));
+        }
+        if let Some(d) = self.duration_seconds {
+            p.push(("DurationSeconds", Int(d)));
+        }
+        p.push(("RoleArn", Str(&self.role_arn)));
+        if !session_name_configured {
+            p.push(("RoleSessionName", Str(&self.role_session_name)));
+        }
+        if let Some(t) = &self.token_code {
+            p.push(("TokenCode", Str(t)));
+        }
+        validate::validate(&validate::ASSUME_ROLE, &p)
+    }
+}
+
+/// botocore's `ParamValidationError` check of an
+/// `AssumeRoleWithWebIdentity` call, in its kwargs order: a configured
+/// `RoleSessionName`, `RoleArn`, a generated session name, then the token.
+pub fn validate_web_identity(
+    role_arn: &str,
+    role_session_name: &str,
+    session_name_configured: bool,
+    token: &str,
+) -> Result<(), Error> {
+    use validate::Value::Str;
+    let mut p = Vec::with_capacity(3);
+    if session_name_configured {
+        p.push(("RoleSessionName", Str(role_session_name)));
+    }
+    p.push(("RoleArn", Str(role_arn)));
+    if !session_name_configured {
+        p.push(("RoleSessionName", Str(role_session_name)));
+    }
+    p.push(("WebIdentityToken", Str(token)));
+    validate::validate(&validate::ASSUME_ROLE_WITH_WEB_IDENTITY, &p)
 }
 
 /// The `AssumeRole` body.
