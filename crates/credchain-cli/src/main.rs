@@ -26,6 +26,10 @@ fn main() -> ExitCode {
             g.region
         ),
     );
+    if let Err(msg) = commands::check_global_args(g) {
+        output::err_line(&format!("error: {msg}"));
+        return ExitCode::from(commands::EXIT_ERROR);
+    }
     let code = match &cli.command {
         Command::Explain => commands::explain::run(g),
         Command::Sts {

@@ -28,6 +28,10 @@
 //!   shared-credentials-file provider does not read one.
 //! * `--duration-seconds` (900..=129600) is sent only when given (STS's
 //!   default is 43200 s).
+//! * The request goes to `--endpoint-url` when given, else to the STS
+//!   endpoint the session's settings resolve; the region, endpoint and the
+//!   `GetSessionToken` parameters (serial at least 9 characters, code 6)
+//!   are checked as botocore does before anything is asked or sent.
 
 use std::fmt::Write as _;
 
@@ -101,6 +105,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &MfaLoginArgs) -> u8 {
 
 fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
     let session = super::session(global);
+    // The client (region, endpoint and `--endpoint-url` checks) before any
+    // prompt or request: `GetSessionToken` goes where the user said.
+    let client = super::sts_client(&session, global).map_err(|e| format!("{}: {e}", e.kind()))?;
     let source = session.profile().effective().to_owned();
     let creds = match session.get_credentials() {
         Ok(Some(c)) => c,
@@ -175,11 +182,8 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
             args.duration_seconds
         ),
     );
-    let temp = session
-        .sts_client()
-        .and_then(|c| {
-            c.get_session_token(&creds, args.duration_seconds, Some(&serial), Some(&code))
-        })
+    let temp = client
+        .get_session_token(&creds, args.duration_seconds, Some(&serial), Some(&code))
         .map_err(|e| format!("{}: {e}", e.kind()))?;
     let section = Target::Section(target.clone());
     let mut edits = vec![

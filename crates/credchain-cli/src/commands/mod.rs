@@ -69,3 +69,38 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
     }
     session
 }
+
+/// The AWS CLI's check of `--endpoint-url` (awscli `globalargs.py`
+/// `_resolve_endpoint_url`), made for every command before it runs: a value
+/// without a scheme (`127.0.0.1:5005`) is refused with its message, so no
+/// request is ever sent to a URL the user did not spell out. A value with a
+/// scheme but no valid host (`localhost:5005`, whose "scheme" is
+/// `localhost`) passes here and is refused by the client, as botocore's
+/// `Invalid endpoint` does.
+pub(crate) fn check_global_args(global: &GlobalArgs) -> Result<(), String> {
+    if let Some(url) = &global.endpoint_url
+        && credchain::http::UrlParts::split(url).scheme.is_empty()
+    {
+        return Err(format!(
+            "Bad value for --endpoint-url \"{url}\": scheme is missing.  Must be of the form \
+             http://<hostname>/ or https://<hostname>/"
+        ));
+    }
+    Ok(())
+}
+
+/// The STS client for the command's own call: the session's settings, with
+/// `--endpoint-url` on top (botocore's `create_client('sts',
+/// endpoint_url=...)`). Made before anything else needs the network, so a
+/// bad region or endpoint stops the command before any request (the
+/// credential chain's own STS calls keep the configured endpoint).
+pub(crate) fn sts_client<'s>(
+    session: &'s Session,
+    global: &GlobalArgs,
+) -> Result<credchain::sts::client::StsClient<'s>, credchain::Error> {
+    let client = session.sts_client()?;
+    match &global.endpoint_url {
+        Some(url) => client.with_endpoint_url(url),
+        None => Ok(client),
+    }
+}

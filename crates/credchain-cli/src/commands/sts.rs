@@ -61,6 +61,16 @@ fn json_str(s: &str) -> String {
 /// Runs `sts get-caller-identity`.
 pub(crate) fn get_caller_identity(global: &GlobalArgs) -> u8 {
     let session = super::session(global);
+    // The client first, as botocore's `create_client` validates the region
+    // and endpoint before the (deferred) credentials are fetched: a bad
+    // region or `--endpoint-url` never lets an assume-role call out.
+    let client = match super::sts_client(&session, global) {
+        Ok(c) => c,
+        Err(e) => {
+            output::err_line(&format!("error: {}: {e}", e.kind()));
+            return EXIT_ERROR;
+        }
+    };
     let creds = match session.get_credentials() {
         Ok(Some(c)) => c,
         Ok(None) => {
@@ -75,14 +85,7 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let id = match session
-        .sts_client()
-        .and_then(|c| match &global.endpoint_url {
-            Some(url) => c.with_endpoint_url(url),
-            None => Ok(c),
-        })
-        .and_then(|c| c.get_caller_identity(&creds))
-    {
+    let id = match client.get_caller_identity(&creds) {
         Ok(id) => id,
         Err(e) => {
             output::err_line(&format!("error: {}: {e}", e.kind()));

@@ -2,8 +2,8 @@
 //! write, that botocore reads it back, that concurrent and killed writers
 //! never lose or tear a file, and that the secret prompt never echoes.
 //!
-//! Self-contained (its own throwaway HOME and process runner) so it does not
-//! depend on the rest of the harness. Timing figures are printed; run with
+//! Self-contained (its own throwaway HOME and process runner) except for
+//! the harness's network trap, which every process here runs under. Timing figures are printed; run with
 //! `--nocapture` to see them.
 
 use std::fmt::Write as _;
@@ -20,13 +20,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_credchain");
 /// A throwaway HOME with `~/.aws`.
 struct Home {
     dir: tempfile::TempDir,
+    /// Fails the test if any process tried to reach the network.
+    trap: crate::util::NetTrap,
 }
 
 impl Home {
     fn new() -> Home {
         let dir = tempfile::tempdir().expect("temp HOME");
         std::fs::create_dir(dir.path().join(".aws")).expect("~/.aws");
-        Home { dir }
+        Home {
+            dir,
+            trap: crate::util::NetTrap::start(),
+        }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -59,6 +64,7 @@ impl Home {
             .env("LANG", "C.UTF-8")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.dir.path());
+        self.trap.apply(&mut cmd);
         cmd
     }
 

@@ -9,6 +9,7 @@ mod configure_write;
 mod explain;
 mod export;
 mod mfa_login;
+mod requests;
 mod secrets;
 mod sts;
 mod util;

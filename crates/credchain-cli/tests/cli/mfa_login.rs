@@ -5,7 +5,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Command;
 
 use crate::sts::moto;
 use crate::util::{CREDCHAIN, Run, TestEnv};
@@ -107,6 +106,35 @@ fn session_credentials_are_written_and_botocore_reads_them() {
     assert!(!run.stdout.contains(CODE) && !run.stdout.contains(t));
     // The source profile still has its long-term keys.
     assert_eq!(botocore(&env, "base")[0], KEY);
+}
+
+#[test]
+fn endpoint_url_is_honoured() {
+    // Issue 8: the flag used to be ignored and the signed GetSessionToken
+    // went to the real STS. No configured endpoint here: anything but the
+    // flag's URL would land in the network trap and fail the test.
+    let Some(m) = moto() else { return };
+    let env = TestEnv::new()
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .credentials(&format!(
+            "[base]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
+        ));
+    let run = env.credchain(&[
+        "configure",
+        "mfa-login",
+        "--profile",
+        "base",
+        "--serial-number",
+        SERIAL,
+        "--token-code",
+        CODE,
+        "--update-profile",
+        "mfa",
+        "--endpoint-url",
+        &format!("http://127.0.0.1:{}", m.port),
+    ]);
+    run.expect_code(0);
+    assert_eq!(botocore(&env, "mfa")[3], "shared-credentials-file");
 }
 
 #[test]
@@ -310,7 +338,7 @@ fn prompts_on_the_terminal_without_echoing_the_code() {
     let env = env_for(&endpoint).credentials(&format!(
         "[base]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
     ));
-    let mut cmd = Command::new("sh");
+    let mut cmd = env.command(std::path::Path::new("sh"));
     cmd.args([
         "-c",
         "stty echo && exec \"$0\" \"$@\"",
@@ -319,15 +347,7 @@ fn prompts_on_the_terminal_without_echoing_the_code() {
         "mfa-login",
         "--profile",
         "base",
-    ])
-    .env_clear()
-    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-    .env("HOME", env.home())
-    .env("LANG", "C.UTF-8")
-    .env("AWS_EC2_METADATA_DISABLED", "true")
-    .env("AWS_ENDPOINT_URL_STS", &endpoint)
-    .env("AWS_DEFAULT_REGION", "us-east-1")
-    .current_dir(env.home());
+    ]);
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
     let mut transcript = p.exp_string("MFA serial number or ARN: ").expect("serial");
     p.send_line(SERIAL).expect("send");

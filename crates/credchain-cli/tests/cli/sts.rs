@@ -211,7 +211,7 @@ fn mfa_code_is_asked_on_the_terminal_without_echo() {
     let env = env
         .env("AWS_ENDPOINT_URL_STS", &endpoint)
         .env("AWS_DEFAULT_REGION", "us-east-1");
-    let mut cmd = Command::new("sh");
+    let mut cmd = env.command(std::path::Path::new("sh"));
     cmd.args([
         "-c",
         "stty echo && exec \"$0\" \"$@\"",
@@ -220,15 +220,7 @@ fn mfa_code_is_asked_on_the_terminal_without_echo() {
         "get-caller-identity",
         "--profile",
         "a",
-    ])
-    .env_clear()
-    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-    .env("HOME", env.home())
-    .env("LANG", "C.UTF-8")
-    .env("AWS_EC2_METADATA_DISABLED", "true")
-    .env("AWS_ENDPOINT_URL_STS", &endpoint)
-    .env("AWS_DEFAULT_REGION", "us-east-1")
-    .current_dir(env.home());
+    ]);
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
     let prompt = "Enter MFA code for arn:aws:iam::123456789012:mfa/me: ";
     let mut transcript = p.exp_string(prompt).expect("the MFA prompt");

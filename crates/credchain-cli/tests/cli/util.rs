@@ -1,11 +1,128 @@
 //! The harness: a throwaway HOME with `.aws/config` and `.aws/credentials`
 //! writers, and processes run with a cleared environment (only `PATH`,
-//! `HOME`, `LANG=C.UTF-8`, `AWS_EC2_METADATA_DISABLED=true` and what the test
-//! sets), so nothing on the host — and no network — can leak in.
+//! `HOME`, `LANG=C.UTF-8`, `AWS_EC2_METADATA_DISABLED=true`, the network
+//! trap's proxy variables and what the test sets), so nothing on the host
+//! can leak in.
+//!
+//! The network trap ([`NetTrap`]): every process a test runs gets
+//! `HTTPS_PROXY`/`HTTP_PROXY` (both cases) pointing at a loopback recorder
+//! that answers every request and `CONNECT` with 403, and `NO_PROXY` limited
+//! to `127.0.0.1,localhost`. Anything a command sends to a host other than
+//! the loopback test servers therefore lands in the recorder instead of on
+//! the network, and the test fails when the trap is dropped.
+//! Limit: a client that ignores the proxy variables is not seen; the only
+//! such requests botocore (and credchain) make go to the container
+//! endpoint, which tests only ever point at 127.0.0.1.
 
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// A loopback HTTP proxy that records every request line it gets and
+/// refuses it (`403`); the owning test fails on drop if it saw anything.
+pub(crate) struct NetTrap {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NetTrap {
+    /// Starts the recorder on a free 127.0.0.1 port.
+    pub(crate) fn start() -> NetTrap {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the network trap");
+        let port = listener.local_addr().expect("trap address").port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (seen, stop) = (seen.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(mut conn) = conn else { continue };
+                    let line = request_line(&mut conn);
+                    if let Ok(mut s) = seen.lock() {
+                        s.push(line);
+                    }
+                    let _ = conn.write_all(
+                        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                }
+            })
+        };
+        NetTrap {
+            port,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Points `cmd`'s proxy variables at the trap (set before a test's own
+    /// variables, so a test of proxies can still use its own).
+    pub(crate) fn apply(&self, cmd: &mut Command) {
+        let url = self.url();
+        for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
+            cmd.env(var, &url);
+        }
+        for var in ["NO_PROXY", "no_proxy"] {
+            cmd.env(var, "127.0.0.1,localhost");
+        }
+    }
+
+    /// The request lines recorded so far.
+    pub(crate) fn seen(&self) -> Vec<String> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// The first line of what a client sent (bounded: 8 KiB, 2 s).
+fn request_line(conn: &mut TcpStream) -> String {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while buf.len() < 8192 && !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let line = text.lines().next().unwrap_or("").to_owned();
+    if line.is_empty() {
+        "(a connection that sent no request line)".to_owned()
+    } else {
+        line
+    }
+}
+
+impl Drop for NetTrap {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let seen = self.seen();
+        assert!(
+            seen.is_empty() || std::thread::panicking(),
+            "network trap: a process under test tried to reach a non-loopback host through \
+             the proxy: {seen:?}"
+        );
+    }
+}
 
 /// The binary under test.
 pub(crate) const CREDCHAIN: &str = env!("CARGO_BIN_EXE_credchain");
@@ -64,6 +181,7 @@ impl Run {
 pub(crate) struct TestEnv {
     home: tempfile::TempDir,
     vars: Vec<(String, String)>,
+    trap: NetTrap,
 }
 
 impl TestEnv {
@@ -74,6 +192,7 @@ impl TestEnv {
         TestEnv {
             home,
             vars: Vec::new(),
+            trap: NetTrap::start(),
         }
     }
 
@@ -114,6 +233,33 @@ impl TestEnv {
         path
     }
 
+    /// `program` in HOME with the cleared environment, the network trap and
+    /// the test's variables (in that order: a test's own proxy wins).
+    pub(crate) fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("LANG", "C.UTF-8")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .current_dir(self.home());
+        self.trap.apply(&mut cmd);
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Takes what the network trap has recorded so far (for the tests of
+    /// the trap itself; what is left at drop fails the test).
+    pub(crate) fn take_trapped(&self) -> Vec<String> {
+        self.trap
+            .seen
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+
     /// Runs `program args` in HOME with the cleared environment.
     pub(crate) fn run_program(&self, program: &Path, args: &[&str]) -> Run {
         self.run_program_with_stdin(program, args, None)
@@ -126,14 +272,8 @@ impl TestEnv {
         args: &[&str],
         stdin: Option<&[u8]>,
     ) -> Run {
-        let mut cmd = Command::new(program);
+        let mut cmd = self.command(program);
         cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home())
-            .env("LANG", "C.UTF-8")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .current_dir(self.home())
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -141,9 +281,6 @@ impl TestEnv {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in &self.vars {
-            cmd.env(k, v);
-        }
         let what = format!(
             "`{} {}` with {:?}",
             program.display(),
