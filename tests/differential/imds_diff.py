@@ -271,7 +271,16 @@ SCENARIOS = [
      container(R(200, json.dumps({"AccessKeyId": "a", "SecretAccessKey": "s", "Token": "t"}))), True),
     ("container JSON list", "container", {}, container(R(200, "[1]")), True),
     ("container expired", "container", {},
-     container(R(200, creds_doc("ASIAOLD", "2001-01-01T00:00:00Z"))), False),
+     container(R(200, creds_doc("ASIAOLD", "2001-01-01T00:00:00Z"))), True),
+    ("container expired, then fresh", "container", {},
+     container(lambda i: R(200, creds_doc("ASIAOLD", "2001-01-01T00:00:00Z")) if i == 0
+               else R(200, creds_doc("ASIANEW"))), True),
+    ("container expired, then 500", "container", {},
+     container(lambda i: R(200, creds_doc("ASIAOLD", "2001-01-01T00:00:00Z")) if i == 0
+               else R(500, "boom")), True),
+    ("imds expired, offset format, then fresh", "imds", {},
+     imds(creds=lambda i, p: R(200, creds_doc("ASIAOLD", "2001-01-01T00:00:00+00:00")) if i == 0
+          else R(200, creds_doc("ASIANEW"))), True),
     ("container unparseable expiry", "container", {}, container(R(200, creds_doc("AK", "soon"))), True),
     ("container closes connection", "container", {}, container(("close",)), True),
     ("container black hole", "container", {}, container(BLACKHOLE), True),

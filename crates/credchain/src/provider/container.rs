@@ -7,8 +7,8 @@
 //! [`HttpClient`](crate::http::HttpClient) with botocore's 2 s timeout and
 //! three attempts, sleeping 1 s after *each* failed attempt.
 //!
-//! Known differences: botocore re-fetches expired credentials once before
-//! raising `RuntimeError` (credchain raises straight away); a client without
+//! Refresh on first use ([`fetch_for_use`]) as botocore's
+//! `RefreshableCredentials`. Known difference: a client without
 //! `https` support ([`HttpClient::supports_https`](crate::http::HttpClient::supports_https))
 //! gives `NotSupportedYet` for an `https` `AWS_CONTAINER_CREDENTIALS_FULL_URI`
 //! (the session default supports it).
@@ -246,13 +246,10 @@ fn string_field(v: &Json, key: &str) -> Result<String, Error> {
     }
 }
 
-/// Parses an `Expiration` the way `_parse_if_needed` (dateutil) does and
-/// refuses credentials that are already expired (P-REF-3).
-pub(crate) fn expiration(
-    raw: &Json,
-    provider: Method,
-    now: std::time::SystemTime,
-) -> Result<Timestamp, Error> {
+/// Parses an `Expiration` the way `_parse_if_needed` (dateutil) does. An
+/// expiry in the past is not an error here: botocore re-fetches such an
+/// answer on first use ([`super::refresh`]).
+pub(crate) fn parse_expiration(raw: &Json, provider: Method) -> Result<Timestamp, Error> {
     let Json::String(raw) = raw else {
         return Err(type_error(format!(
             "Parser must be a string or character stream, not {}",
@@ -275,19 +272,14 @@ pub(crate) fn expiration(
             });
         }
     };
-    if ts.seconds_after(now) <= 0.0 {
-        return Err(Error::Expired {
-            provider,
-            expiration: raw.clone(),
-        });
-    }
     Ok(ts)
 }
 
 /// The credentials in a container document (P-CONT-5): `AccessKeyId`,
 /// `SecretAccessKey`, `Token` and `Expiration` required (a bare `KeyError`
-/// otherwise), `AccountId` optional.
-pub fn parse_document(doc: &Json, now: std::time::SystemTime) -> Result<Credentials, Error> {
+/// otherwise), `AccountId` optional. Expired credentials are returned as
+/// they are; [`fetch_for_use`] applies botocore's first-use refresh.
+pub fn parse_document(doc: &Json) -> Result<Credentials, Error> {
     let m = Method::ContainerRole;
     let ak = index(doc, "AccessKeyId", m)?;
     let sk = index(doc, "SecretAccessKey", m)?;
@@ -297,7 +289,7 @@ pub fn parse_document(doc: &Json, now: std::time::SystemTime) -> Result<Credenti
         Some(Json::String(s)) => Some(s.clone()),
         _ => None,
     };
-    let exp = expiration(exp, m, now)?;
+    let exp = parse_expiration(exp, m)?;
     Ok(Credentials::new(
         string_field(ak, "AccessKeyId")?,
         string_field(sk, "SecretAccessKey")?,
@@ -346,7 +338,7 @@ pub fn fetch(os: &Os, net: &Network, url: &str) -> Result<(Credentials, String),
         };
         match outcome {
             Ok(doc) => {
-                let creds = parse_document(&doc, os.clock.now())?;
+                let creds = parse_document(&doc)?;
                 let mut desc = format!("GET {url} (attempt {attempt} of {ATTEMPTS}");
                 if let Some(t) = &token_desc {
                     let _ = write!(desc, "; Authorization from {t}");
@@ -379,6 +371,26 @@ pub fn fetch(os: &Os, net: &Network, url: &str) -> Result<(Credentials, String),
     })
 }
 
+/// [`fetch`], then botocore's refresh on first use (P-REF-1..3, its
+/// `ContainerProvider` returns `RefreshableCredentials`): an answer that
+/// expires in under 15 minutes is fetched once more; if that fails with
+/// under 10 minutes left, its `CredentialRetrievalError` is the result; an
+/// answer still expired after the re-fetch is `RuntimeError`.
+pub fn fetch_for_use(os: &Os, net: &Network, url: &str) -> Result<(Credentials, String), Error> {
+    let (first, mut desc) = fetch(os, net, url)?;
+    let first_expiry = first
+        .expiration()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let (creds, used) = super::refresh::first_use(first, os.clock.now(), || {
+        fetch(os, net, url).map(|(c, _)| Some(c))
+    })?;
+    if let Some(note) = used.note(&first_expiry) {
+        let _ = write!(desc, "; {note}");
+    }
+    Ok((creds, desc))
+}
+
 /// Container credentials endpoint.
 pub(crate) struct ContainerProvider;
 
@@ -396,7 +408,7 @@ impl Provider for ContainerProvider {
                  {AWS_CONTAINER_CREDENTIALS_FULL_URI} set"
             ));
         };
-        match fetch(ctx.os, ctx.net, &url) {
+        match fetch_for_use(ctx.os, ctx.net, &url) {
             Ok((creds, desc)) => Outcome::Found(creds, desc),
             Err(e) => Outcome::Failed(e),
         }

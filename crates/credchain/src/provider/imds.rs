@@ -13,9 +13,9 @@
 //! `ec2_instance_profile_name`, which botocore 1.43 does not implement.
 //!
 //! Known differences: each request also has a total deadline (three times
-//! the timeout) and a 1 MiB response cap that botocore lacks; credentials
-//! still expired after the static-stability extension fail at once, where
-//! botocore first re-fetches.
+//! the timeout) and a 1 MiB response cap that botocore lacks. Credentials
+//! that expire within 15 minutes after static stability (an `Expiration` in
+//! another format) are re-fetched once, as botocore's refresh on first use.
 
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -673,7 +673,9 @@ pub fn credentials(
             }),
         }
     };
-    let ts = super::container::expiration(&exp, m, now)?;
+    // An expiry still past (another format than static stability's) is
+    // re-fetched on first use (`super::refresh`), not refused here.
+    let ts = super::container::parse_expiration(&exp, m)?;
     let creds = Credentials::new(
         as_str("AccessKeyId")?,
         as_str("SecretAccessKey")?,
@@ -723,6 +725,7 @@ impl Provider for ImdsProvider {
         }
         let base = cfg.base_url.clone();
         let (limits, attempts) = (cfg.timeout_secs, cfg.num_attempts);
+        let refetch_cfg = cfg.clone();
         let (result, trace) = run(cfg, Target::Credentials, ctx.net);
         let mut detail = format!(
             "instance metadata at {base} (timeout {limits}s, {attempts} attempt(s)): {trace}"
@@ -730,9 +733,34 @@ impl Provider for ImdsProvider {
         match result {
             Ok(ImdsResult::Credentials(f)) => {
                 let jitter = ctx.net.random.randint(120, 600);
-                match credentials(&f, ctx.os.clock.now(), jitter) {
+                let now = ctx.os.clock.now();
+                let first = match credentials(&f, now, jitter) {
                     Ok((c, note)) => {
                         if let Some(n) = note {
+                            let _ = write!(detail, "; {n}");
+                        }
+                        c
+                    }
+                    Err(e) => return Outcome::Failed(e),
+                };
+                // botocore's InstanceMetadataProvider returns
+                // RefreshableCredentials too: refresh on first use
+                // (P-REF-1..3). After static stability this only happens
+                // for an expiry in another format than `...Z`.
+                let first_expiry = first
+                    .expiration()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                let refetch = || match run(refetch_cfg, Target::Credentials, ctx.net).0? {
+                    ImdsResult::Credentials(f) => {
+                        let jitter = ctx.net.random.randint(120, 600);
+                        credentials(&f, now, jitter).map(|(c, _)| Some(c))
+                    }
+                    _ => Ok(None),
+                };
+                match super::refresh::first_use(first, now, refetch) {
+                    Ok((c, used)) => {
+                        if let Some(n) = used.note(&first_expiry) {
                             let _ = write!(detail, "; {n}");
                         }
                         Outcome::Found(c, format!("role {:?} via {detail}", f.role))

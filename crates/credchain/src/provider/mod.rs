@@ -16,6 +16,7 @@ mod env;
 pub mod imds;
 mod login;
 mod process;
+mod refresh;
 mod sso;
 mod static_keys;
 mod web_identity;

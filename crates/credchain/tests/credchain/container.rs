@@ -239,11 +239,6 @@ fn missing_fields_and_wrong_types_p_cont_5() {
             "ParserError",
             "",
         ),
-        (
-            r#"{"AccessKeyId":"a","SecretAccessKey":"s","Token":"t","Expiration":"2001-01-01T00:00:00Z"}"#,
-            "RuntimeError",
-            "",
-        ),
     ] {
         let server = TestServer::start(move |_, _| Reply::Respond(200, doc.into()));
         let sleep = Arc::new(RecordingSleep::default());
@@ -376,6 +371,91 @@ fn ecs_uri_vectors() {
             // "not enabled" and invalid-URI cases: no URL.
             (Ok(None) | Err(_), None) => {}
             _ => panic!("[{i}] {docs}: ours {ours:?}, want {want}"),
+        }
+    }
+}
+
+/// An `Expiration` `secs` seconds after the fixed test clock.
+fn expiring_in(secs: i64) -> String {
+    let at =
+        std::time::UNIX_EPOCH + Duration::from_secs(crate::imds::NOW.saturating_add_signed(secs));
+    credchain::time::Timestamp::from_system_time(at).to_string()
+}
+
+fn doc(ak: &str, expiration: &str) -> String {
+    format!(
+        r#"{{"AccessKeyId":"{ak}","SecretAccessKey":"s","Token":"t","Expiration":"{expiration}"}}"#
+    )
+}
+
+#[test]
+fn refresh_on_first_use_p_ref_1_3() {
+    // botocore's ContainerProvider returns RefreshableCredentials: the
+    // first access re-fetches an answer with under 15 min left, once.
+    // (first answer, second answer (None: 500 on every attempt)) →
+    // (access key or error class, requests).
+    type Case = (
+        String,
+        Option<String>,
+        Result<&'static str, &'static str>,
+        usize,
+    );
+    let cases: [Case; 6] = [
+        // Plenty of time: one request.
+        (doc("FIRST", FUTURE), None, Ok("FIRST"), 1),
+        // Already expired: fetched again (botocore, not RuntimeError).
+        (
+            doc("FIRST", "2001-01-01T00:00:00Z"),
+            Some(doc("SECOND", FUTURE)),
+            Ok("SECOND"),
+            2,
+        ),
+        // 14 min left: advisory; the new answer wins, even a short one.
+        (
+            doc("FIRST", &expiring_in(840)),
+            Some(doc("SECOND", &expiring_in(300))),
+            Ok("SECOND"),
+            2,
+        ),
+        // 11 min left, re-fetch fails (3 attempts): the first is kept.
+        (doc("FIRST", &expiring_in(660)), None, Ok("FIRST"), 4),
+        // 9 min left, re-fetch fails: mandatory, CredentialRetrievalError.
+        (
+            doc("FIRST", &expiring_in(540)),
+            None,
+            Err("CredentialRetrievalError"),
+            4,
+        ),
+        // Still expired after the re-fetch: RuntimeError.
+        (
+            doc("FIRST", "2001-01-01T00:00:00Z"),
+            Some(doc("SECOND", "2001-01-01T00:00:00Z")),
+            Err("RuntimeError"),
+            2,
+        ),
+    ];
+    for (first, second, want, requests) in cases {
+        let label = format!("{first} then {second:?}");
+        let server = TestServer::start(move |_, i| match (i, &second) {
+            (0, _) => Reply::Respond(200, first.clone()),
+            (_, Some(d)) => Reply::Respond(200, d.clone()),
+            (_, None) => Reply::Respond(500, "boom".into()),
+        });
+        let sleep = Arc::new(RecordingSleep::default());
+        let s = loopback(&server, &[], Arc::clone(&sleep) as Arc<dyn Sleep>);
+        let r = s.explain();
+        let got = r
+            .result
+            .as_ref()
+            .map(credchain::Credentials::access_key_id)
+            .map_err(Error::kind);
+        assert_eq!(got, want, "{label}");
+        assert_eq!(server.requests().len(), requests, "{label}");
+        if requests == 2 {
+            let detail = &step(&r, Method::ContainerRole).detail;
+            if want.is_ok() {
+                assert!(detail.contains("fetched again"), "{detail}");
+            }
         }
     }
 }
