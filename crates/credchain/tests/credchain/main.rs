@@ -7,4 +7,5 @@ mod sts_faults;
 mod sts_moto;
 mod sts_vectors;
 mod transport;
+mod validation_diff;
 mod vectors;
