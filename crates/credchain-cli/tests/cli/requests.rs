@@ -253,3 +253,55 @@ fn role_parameters_are_validated_before_any_request() {
          Invalid length for parameter TokenCode, value: 2, valid min length: 6"
     );
 }
+
+#[test]
+fn a_cached_final_role_needs_no_source_call() {
+    // The issue's config: `chained` → `development` (with an MFA device)
+    // → `longterm` keys, and a fresh AWS CLI cache entry for `chained`.
+    // botocore's AssumeRoleProvider reads that entry before it needs the
+    // source: no STS call, no MFA prompt. The STS endpoint is a loopback
+    // listener that must never be contacted.
+    let sts = Untouched::new();
+    let env = TestEnv::new()
+        .config(
+            "[profile development]\nrole_arn = arn:aws:iam::123456789012:role/dev\n\
+             source_profile = longterm\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n\
+             [profile longterm]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
+             aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+             [profile chained]\nrole_arn = arn:aws:iam::123456789012:role/chained\n\
+             source_profile = development\nregion = us-east-1\n",
+        )
+        .env(
+            "AWS_ENDPOINT_URL_STS",
+            &format!("http://127.0.0.1:{}", sts.port()),
+        );
+    // sha1(json.dumps({"RoleArn": ".../chained"}, sort_keys=True)) (P-AR-9).
+    env.write(
+        ".aws/cli/cache/7530d4733f8b5e1375c19aef27f842c2e6708b86.json",
+        r#"{"Credentials": {"AccessKeyId": "ASIACACHEDCHAINED", "SecretAccessKey": "cachedsecret", "SessionToken": "cachedtoken", "Expiration": "2099-01-01T00:00:00Z"}, "AssumedRoleUser": {"AssumedRoleId": "AROA:x", "Arn": "arn:aws:sts::123456789012:assumed-role/chained/x"}}"#,
+    );
+    let run = env.credchain(&[
+        "configure",
+        "export-credentials",
+        "--profile",
+        "chained",
+        "--format",
+        "process",
+    ]);
+    run.expect_code(0);
+    assert_eq!(run.json()["AccessKeyId"], "ASIACACHEDCHAINED");
+    assert!(!run.stderr.contains("MFA"), "{}", run.stderr);
+    sts.assert_untouched("credchain");
+    // botocore with the AWS CLI's file cache, same files: the same keys,
+    // nothing contacted (a prompt would fail on the closed stdin).
+    let py = env.python(
+        "import os, botocore.session\n\
+         from botocore.credentials import JSONFileCache\n\
+         s = botocore.session.Session(profile='chained')\n\
+         p = s.get_component('credential_provider').get_provider('assume-role')\n\
+         p.cache = JSONFileCache(os.path.expanduser('~/.aws/cli/cache'))\n\
+         print(s.get_credentials().get_frozen_credentials().access_key)\n",
+    );
+    assert_eq!(py.stdout.trim(), "ASIACACHEDCHAINED", "{}", py.stderr);
+    sts.assert_untouched("botocore");
+}
