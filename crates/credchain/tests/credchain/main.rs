@@ -3,6 +3,7 @@
 
 mod container;
 mod imds;
+mod sso;
 mod sts_faults;
 mod sts_moto;
 mod sts_vectors;
