@@ -10,5 +10,6 @@ mod explain;
 mod export;
 mod mfa_login;
 mod secrets;
+mod sso;
 mod sts;
 mod util;

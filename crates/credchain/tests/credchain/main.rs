@@ -4,6 +4,7 @@
 mod container;
 mod imds;
 mod sso;
+mod sso_diff;
 mod sts_faults;
 mod sts_moto;
 mod sts_vectors;
