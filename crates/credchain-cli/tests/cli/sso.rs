@@ -153,3 +153,104 @@ fn explain_shows_session_token_file_expiry_and_what_is_needed() {
     assert!(detail.contains("expires 20"), "{detail}");
     assert!(!run.combined().contains("valid-access-token"));
 }
+
+#[test]
+fn logout_calls_logout_per_token_and_removes_only_sso_files() {
+    let sso = FakeSso::start();
+    let env = sso_env(
+        &sso,
+        "corp-access-token",
+        3600,
+        "rt-ok-z",
+        "client-secret-value",
+    );
+    let legacy = token::sha1_hex("https://legacy/start");
+    env.write(
+        &format!(".aws/sso/cache/{legacy}.json"),
+        serde_json::json!({"startUrl": "https://legacy/start", "region": "eu-west-1",
+            "accessToken": "legacy-access-token", "expiresAt": at(-60)})
+        .to_string(),
+    );
+    // A registration file (no accessToken) and a stray file stay.
+    env.write(
+        ".aws/sso/cache/botocore-client-registration.json",
+        r#"{"clientId": "cid", "clientSecret": "s", "expiresAt": "2099-01-01T00:00:00Z", "scopes": []}"#,
+    );
+    env.write(".aws/sso/cache/notes.txt", "not json");
+    env.write(
+        ".aws/cli/cache/ssorole.json",
+        r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA"}}"#,
+    );
+    env.write(
+        ".aws/cli/cache/assumed.json",
+        r#"{"Credentials": {"AccessKeyId": "ASIA"}, "AssumedRoleUser": {}}"#,
+    );
+    let run = env.credchain(&["sso", "logout"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "");
+    let mut tokens = sso.logged_out_tokens();
+    tokens.sort();
+    assert_eq!(tokens, ["corp-access-token", "legacy-access-token"]);
+    let names = |rel: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(env.home().join(rel))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names(".aws/sso/cache"),
+        ["botocore-client-registration.json", "notes.txt"]
+    );
+    assert_eq!(names(".aws/cli/cache"), ["assumed.json"]);
+    // Nothing left to do: a second logout calls nothing.
+    env.credchain(&["sso", "logout"]).expect_code(0);
+    assert_eq!(sso.logout_calls(), 2);
+}
+
+#[test]
+fn status_lists_sessions_and_legacy_start_urls_without_tokens() {
+    let sso = FakeSso::start();
+    let env = sso_env(
+        &sso,
+        "status-access-token",
+        600,
+        "rt-ok-s",
+        "client-secret-value",
+    );
+    let config = format!(
+        "{CONFIG}[profile old]\nsso_start_url = https://legacy/start\nsso_region = eu-west-1\n\
+         sso_account_id = 1\nsso_role_name = R\n"
+    );
+    let env = env.config(&config);
+    let run = env.credchain(&["sso", "status", "--output", "json"]);
+    run.expect_code(0);
+    let doc = run.json();
+    let rows = doc.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{doc}");
+    assert_eq!(rows[0]["session"], "corp");
+    assert_eq!(rows[0]["start_url"], "https://d-1.awsapps.com/start");
+    assert_eq!(rows[0]["region"], "us-east-1");
+    assert_eq!(rows[0]["status"], "refresh-due");
+    assert_eq!(rows[0]["refreshable"], true);
+    assert_eq!(rows[0]["profiles"], serde_json::json!(["dev"]));
+    let left = rows[0]["seconds_left"].as_i64().unwrap();
+    assert!((500..=600).contains(&left), "{left}");
+    assert!(rows[0]["registration_expires_at"].is_string());
+    assert_eq!(rows[1]["session"], serde_json::Value::Null);
+    assert_eq!(rows[1]["status"], "missing");
+    assert_eq!(rows[1]["profiles"], serde_json::json!(["old"]));
+    // Reading status never refreshes or calls anything.
+    assert_eq!(sso.requests().len(), 0);
+    let text = env.credchain(&["sso", "status"]);
+    text.expect_code(0);
+    assert!(text.stdout.starts_with("SESSION"), "{}", text.stdout);
+    assert!(text.stdout.contains("(legacy)"), "{}", text.stdout);
+    for r in [&run, &text] {
+        for secret in ["status-access-token", "rt-ok-s", "client-secret-value"] {
+            assert!(!r.combined().contains(secret), "{}", r.combined());
+        }
+    }
+}

@@ -400,6 +400,14 @@ impl<'a> SsoClient<'a> {
         }))
     }
 
+    /// The portal's `Logout` (`POST /logout` with the bearer token): ends
+    /// the sign-in session the token belongs to.
+    pub fn logout(&self, access_token: &str) -> Result<(), Error> {
+        let req = Request::new(HttpMethod::Post, self.url("/logout"))
+            .header("x-amz-sso_bearer_token", access_token);
+        self.send("Logout", req).map(|_| ())
+    }
+
     /// `CreateToken` with the refresh-token grant (P-SSO-6): the answer's
     /// fields (`accessToken`, `expiresIn`, optional `refreshToken`).
     pub fn create_token_refresh(

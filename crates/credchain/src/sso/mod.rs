@@ -22,6 +22,7 @@
 
 pub mod client;
 pub mod lock;
+pub mod manage;
 pub mod token;
 
 use std::collections::HashMap;
