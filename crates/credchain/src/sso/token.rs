@@ -53,6 +53,34 @@ pub fn cache_key(start_url: &str, session_name: Option<&str>) -> String {
     sha1_hex(session_name.unwrap_or(start_url))
 }
 
+/// The name (without `.json`) of the client registration file `sso login`
+/// writes beside the tokens (P-SSO-9): SHA-1 of `json.dumps({"tool":
+/// "botocore", "startUrl", "region", "scopes", "session_name"},
+/// sort_keys=True)`, `null` for absent scopes or session. Written with
+/// [`write_atomic`] like the token, so login reuses this module.
+pub fn registration_cache_key(
+    start_url: &str,
+    region: &str,
+    scopes: Option<&[String]>,
+    session_name: Option<&str>,
+) -> String {
+    let opt = |v: Option<&str>| v.map_or(Json::Null, |s| Json::String(s.to_owned()));
+    // Keys in Python's sort order (code points).
+    let args = TokenDoc::from_fields(vec![
+        ("region", Json::String(region.to_owned())),
+        (
+            "scopes",
+            scopes.map_or(Json::Null, |s| {
+                Json::Array(s.iter().cloned().map(Json::String).collect())
+            }),
+        ),
+        ("session_name", opt(session_name)),
+        ("startUrl", Json::String(start_url.to_owned())),
+        ("tool", Json::String("botocore".into())),
+    ]);
+    sha1_hex(&args.to_py_json())
+}
+
 /// The token file for `key` in `dir`.
 pub fn token_path(dir: &Path, key: &str) -> PathBuf {
     dir.join(format!("{key}.json"))
@@ -309,6 +337,25 @@ mod tests {
         assert_eq!(
             cache_dir(&env, &MemFs::new()),
             Path::new("/h/.aws/sso/cache")
+        );
+    }
+
+    #[test]
+    fn p_sso_9_registration_keys_match_the_aws_cli() {
+        // hashlib.sha1(json.dumps({...}, sort_keys=True).encode()).hexdigest()
+        let url = "https://my.awsapps.com/start";
+        assert_eq!(
+            registration_cache_key(
+                url,
+                "us-east-1",
+                Some(&["sso:account:access".to_owned()]),
+                Some("my-sso")
+            ),
+            "d44e592c34ee20a8c68aaf6a8db45b78a6bdd9e5"
+        );
+        assert_eq!(
+            registration_cache_key(url, "us-east-1", None, None),
+            "c7f15c71b419f826dea14aae2254aa51d0940ed1"
         );
     }
 
