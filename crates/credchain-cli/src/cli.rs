@@ -60,6 +60,21 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: StsCommand,
     },
+    /// IAM Identity Center: cached sign-in state and logout.
+    Sso {
+        #[command(subcommand)]
+        command: SsoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SsoCommand {
+    /// One row per sso-session / start URL: token expiry, time left,
+    /// refreshable, registration expiry, profiles using it (never the token).
+    Status,
+    /// Sign out: SSO Logout for every cached token, then remove the token
+    /// files and the cached SSO role credentials (as AWS CLI v2).
+    Logout,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConfigureCommand, StsCommand};
+use cli::{Cli, Command, ConfigureCommand, SsoCommand, StsCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,6 +35,10 @@ fn main() -> ExitCode {
         Command::Sts {
             command: StsCommand::GetCallerIdentity,
         } => commands::sts::get_caller_identity(g),
+        Command::Sso { command } => match command {
+            SsoCommand::Status => commands::sso::status(g),
+            SsoCommand::Logout => commands::sso::logout(g),
+        },
         Command::Configure { command } => match command {
             None => commands::configure_write::interactive(g),
             Some(ConfigureCommand::List) => commands::configure::list(g),

@@ -170,6 +170,38 @@ pub enum Error {
         /// (lengths and numbers only: never a parameter's text).
         report: String,
     },
+    /// The SSO token cache file is missing or lacks `accessToken` /
+    /// `expiresAt` (`SSOTokenLoadError`, P-SSO-4).
+    SsoTokenLoad {
+        /// botocore's `error_msg` (`Token for X does not exist`).
+        message: String,
+        /// The command that creates the token (`credchain sso login ...`).
+        login_hint: String,
+    },
+    /// The SSO access token expired (legacy) or the portal answered 401
+    /// (`UnauthorizedSSOTokenError`, P-SSO-5/7).
+    UnauthorizedSsoToken {
+        /// The command that renews it (`credchain sso login ...`).
+        login_hint: String,
+    },
+    /// An sso-session token is expired and could not be refreshed
+    /// (`TokenRetrievalError`, P-SSO-6).
+    TokenRetrieval {
+        /// botocore's `error_msg`.
+        message: String,
+        /// The command that renews it (`credchain sso login ...`).
+        login_hint: String,
+    },
+    /// The SSO portal or SSO-OIDC answered with an error document: a
+    /// modeled exception (`TooManyRequestsException`, ...) or `ClientError`.
+    SsoService {
+        /// The operation called (`GetRoleCredentials`).
+        operation: String,
+        /// The error code, or the HTTP status when the answer had none.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
     /// A Python exception botocore lets escape unwrapped (`ValueError`,
     /// `KeyError`, `TypeError`, `FileNotFoundError`, `HTTPClientError`,
     /// ...): the chain stops with it.
@@ -209,6 +241,12 @@ impl Error {
             Error::InvalidImdsEndpoint { .. } => "InvalidIMDSEndpointError",
             Error::InvalidRegion { .. } => "InvalidRegionError",
             Error::ParamValidation { .. } => "ParamValidationError",
+            Error::SsoTokenLoad { .. } => "SSOTokenLoadError",
+            Error::UnauthorizedSsoToken { .. } => "UnauthorizedSSOTokenError",
+            Error::TokenRetrieval { .. } => "TokenRetrievalError",
+            Error::SsoService {
+                operation, code, ..
+            } => crate::sso::error_class(operation, code),
             Error::Unhandled { class, .. } => class,
         }
     }
@@ -296,6 +334,11 @@ impl fmt::Display for Error {
                 operation,
                 code,
                 message,
+            }
+            | Error::SsoService {
+                operation,
+                code,
+                message,
             } => write!(
                 f,
                 "An error occurred ({code}) when calling the {operation} operation: {message}"
@@ -329,6 +372,28 @@ impl fmt::Display for Error {
             Error::ParamValidation { report } => {
                 write!(f, "Parameter validation failed:\n{report}")
             }
+            // botocore's texts, with its "run aws sso login" advice replaced
+            // by the exact credchain command.
+            Error::SsoTokenLoad {
+                message,
+                login_hint,
+            } => write!(
+                f,
+                "Error loading SSO Token: {message}. To log in run {login_hint}"
+            ),
+            Error::UnauthorizedSsoToken { login_hint } => write!(
+                f,
+                "The SSO session associated with this profile has expired or is otherwise \
+                 invalid. To refresh this SSO session run {login_hint}"
+            ),
+            Error::TokenRetrieval {
+                message,
+                login_hint,
+            } => write!(
+                f,
+                "Error when retrieving token from sso: {message}. To refresh this SSO session \
+                 run {login_hint}"
+            ),
         }
     }
 }

@@ -31,9 +31,13 @@ everything can be run against in-memory fakes.
   key alone (P-CHAIN-11).
 * Credentials are resolved eagerly: an expired `AWS_CREDENTIAL_EXPIRATION`
   fails at resolution time, where botocore fails on first use of the key.
-* SSO, login and credential_process are detected but not yet executed: a
+* Login and credential_process are detected but not yet executed: a
   configuration that triggers one yields `NotSupportedYet` instead of
   credentials.
+* SSO ([`sso`]) fetches at resolution, not on first use; sso-session
+  refreshes are serialised across processes (one `CreateToken` for N
+  callers). `sso_region` is not yet checked with botocore's region-name
+  rule (`InvalidRegionError`).
 * Assume-role and web identity ([`chain::repr`] plans, [`sts`] calls) fetch
   at resolution, not on first use; the plan's validation still runs before
   any STS call. STS retries follow botocore's `legacy` mode only
@@ -56,6 +60,7 @@ pub mod os;
 mod provider;
 mod pyint;
 pub mod session;
+pub mod sso;
 pub mod sts;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;

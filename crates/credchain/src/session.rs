@@ -385,6 +385,7 @@ impl Session {
             os: &self.os,
             net: &self.net,
             profile: profile.effective(),
+            session_profile: profile.effective(),
             explicit_profile: profile.is_explicit(),
             files: &self.files,
             sts: &self.sts,

@@ -4,6 +4,7 @@ pub(crate) mod configure;
 pub(crate) mod configure_write;
 pub(crate) mod explain;
 pub(crate) mod mfa_login;
+pub(crate) mod sso;
 pub(crate) mod sts;
 
 use credchain::Session;

@@ -11,5 +11,6 @@ mod export;
 mod mfa_login;
 mod requests;
 mod secrets;
+mod sso;
 mod sts;
 mod util;

@@ -197,3 +197,70 @@ fn configure_get_and_export_do_print_them() {
         list.stdout
     );
 }
+
+#[test]
+fn sso_tokens_and_client_secrets_are_never_printed() {
+    use credchain::testkit::sso::{FakeSso, role_credentials_for};
+    const ACCESS: &str = "ssoAccessTokenSECRETvalue123";
+    const REFRESH: &str = "rt-ok-REFRESHSECRETvalue456";
+    const CLIENT_SECRET: &str = "clientSECRETvalue789";
+    let sso = FakeSso::start();
+    // Valid, refreshed now, and expired-and-unrefreshable tokens.
+    for (expires_in, rt) in [
+        (3600, REFRESH),
+        (300, REFRESH),
+        (-60, "rt-fail-REFRESHSECRET"),
+    ] {
+        let env = crate::sso::sso_env(&sso, ACCESS, expires_in, rt, CLIENT_SECRET);
+        let refreshed = format!("good-refreshed-{rt}");
+        let (_, role_secret, role_token) = role_credentials_for(ACCESS, "Admin", "111122223333");
+        let (_, new_secret, new_token) = role_credentials_for(&refreshed, "Admin", "111122223333");
+        let needles = [
+            ACCESS,
+            rt,
+            CLIENT_SECRET,
+            &refreshed,
+            &role_secret,
+            &role_token,
+            &new_secret,
+            &new_token,
+        ];
+        let scenario = format!("sso token expiring in {expires_in} s");
+        for args in QUIET {
+            let mut full = vec!["--profile", "dev"];
+            full.extend_from_slice(args);
+            let run = env.credchain(&full);
+            for needle in needles {
+                assert!(
+                    !run.combined().contains(needle),
+                    "[{scenario}] {} leaks {needle:?}:\n{}",
+                    run.what,
+                    run.combined()
+                );
+            }
+        }
+        let export = env.credchain(&[
+            "--profile",
+            "dev",
+            "--debug",
+            "configure",
+            "export-credentials",
+        ]);
+        for needle in needles {
+            assert!(
+                !export.stderr.contains(needle),
+                "[{scenario}] export --debug leaks:\n{}",
+                export.stderr
+            );
+        }
+        // Not vacuous: a valid token does give credentials on stdout.
+        if expires_in > 0 {
+            export.expect_code(0);
+            assert!(
+                export.stdout.contains("SecretAccessKey"),
+                "{}",
+                export.stdout
+            );
+        }
+    }
+}

@@ -68,6 +68,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) net: &'a Network,
     /// The profile providers look up (`default` when none was named).
     pub(crate) profile: &'a str,
+    /// The session's own profile: it configures the service clients the
+    /// chain creates (botocore's `session.create_client`), also while a
+    /// role chain resolves a `source_profile`.
+    pub(crate) session_profile: &'a str,
     /// Whether the profile came from the session (`--profile`), which turns
     /// off the env provider and web identity's env vars (P-CHAIN-6).
     pub(crate) explicit_profile: bool,

@@ -34,8 +34,9 @@ pub use tls::{DefaultClient, UreqClient};
 use crate::os::{Random, RealRandom, RealSleep, Sleep};
 
 /// Header names whose values are secrets (never printed by `Debug`).
-const SECRET_HEADERS: [&str; 3] = [
+const SECRET_HEADERS: [&str; 4] = [
     "authorization",
+    "x-amz-sso_bearer_token",
     "x-aws-ec2-metadata-token",
     "x-amz-security-token",
 ];

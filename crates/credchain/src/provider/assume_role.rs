@@ -41,6 +41,7 @@ fn sub_ctx<'a>(ctx: &Ctx<'a>, profile: &'a str, explicit: bool) -> Ctx<'a> {
         os: ctx.os,
         net: ctx.net,
         profile,
+        session_profile: ctx.session_profile,
         explicit_profile: explicit,
         files: ctx.files,
         sts: ctx.sts,

@@ -74,6 +74,7 @@ fn our_outcome(files: ConfigFiles, profile: &str) -> Json {
         os: &os,
         net: &net,
         profile,
+        session_profile: profile,
         explicit_profile: true,
         files: &cell,
         sts: &sts,

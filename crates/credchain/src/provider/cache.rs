@@ -49,7 +49,7 @@ pub enum CacheArg {
 }
 
 /// Python's `json.dumps` string encoding with `ensure_ascii=True`.
-fn py_json_str(s: &str, out: &mut String) {
+pub(crate) fn py_json_str(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -102,7 +102,7 @@ pub struct StsClient<'a> {
 /// Deviation: an *empty* `AWS_CA_BUNDLE` makes botocore's `verify` falsy,
 /// which turns certificate checks off (`CERT_NONE`); credchain never
 /// disables verification and uses the webpki roots instead.
-fn ca_bundle_setting(os: &Os, profile: Option<&Profile>) -> Option<String> {
+pub(crate) fn ca_bundle_setting(os: &Os, profile: Option<&Profile>) -> Option<String> {
     let setting = os
         .env
         .get("AWS_CA_BUNDLE")
@@ -117,7 +117,7 @@ fn ca_bundle_setting(os: &Os, profile: Option<&Profile>) -> Option<String> {
 
 /// `max_attempts` (`AWS_MAX_ATTEMPTS` first, P-NC-4): Python `int()`, at
 /// least 1; botocore checks it when it creates the client.
-fn max_attempts(os: &Os, profile: Option<&Profile>) -> Result<u32, Error> {
+pub(crate) fn max_attempts(os: &Os, profile: Option<&Profile>) -> Result<u32, Error> {
     let Some(raw) = os.env.get("AWS_MAX_ATTEMPTS").or_else(|| {
         profile
             .and_then(|p| p.get_str("max_attempts"))
@@ -144,7 +144,11 @@ fn max_attempts(os: &Os, profile: Option<&Profile>) -> Result<u32, Error> {
 }
 
 /// botocore's message for a request that got no HTTP answer.
-fn transport_message(kind: TransportErrorKind, url: &str, detail: &TransportError) -> String {
+pub(crate) fn transport_message(
+    kind: TransportErrorKind,
+    url: &str,
+    detail: &TransportError,
+) -> String {
     match kind {
         TransportErrorKind::Connect => format!("Could not connect to the endpoint URL: \"{url}\""),
         TransportErrorKind::ConnectTimeout => format!("Connect timeout on endpoint URL: \"{url}\""),
@@ -166,7 +170,7 @@ fn transport_message(kind: TransportErrorKind, url: &str, detail: &TransportErro
 /// `RETRYABLE_HTTP_ERRORS` plus every other `ConnectionError` subclass
 /// (`GENERAL_CONNECTION_ERROR`), which includes `SSLError` and
 /// `ProxyConnectionError`.
-fn is_retryable_transport(kind: TransportErrorKind) -> bool {
+pub(crate) fn is_retryable_transport(kind: TransportErrorKind) -> bool {
     kind.is_retryable()
         || matches!(
             kind,

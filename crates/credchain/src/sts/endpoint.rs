@@ -284,6 +284,22 @@ pub fn configured_endpoint_url(
     files: &ConfigFiles,
     profile: Option<&Profile>,
 ) -> Result<Option<String>, Error> {
+    configured_endpoint_url_for(env, files, profile, "STS", "sts")
+}
+
+/// botocore's configured-endpoint lookup for any service (P-NC-5):
+/// `AWS_ENDPOINT_URL_<env_suffix>` (the service id upper-cased, spaces as
+/// `_`: `SSO`, `SSO_OIDC`), `AWS_ENDPOINT_URL`, the `services_key` block
+/// (`sso`, `sso_oidc`) of the profile's `[services X]` section, then the
+/// profile's `endpoint_url`; none when `ignore_configured_endpoint_urls`
+/// is true.
+pub fn configured_endpoint_url_for(
+    env: &dyn Env,
+    files: &ConfigFiles,
+    profile: Option<&Profile>,
+    env_suffix: &str,
+    services_key: &str,
+) -> Result<Option<String>, Error> {
     if truthy(setting(
         env,
         profile,
@@ -292,7 +308,7 @@ pub fn configured_endpoint_url(
     )) {
         return Ok(None);
     }
-    if let Some(u) = env.get("AWS_ENDPOINT_URL_STS") {
+    if let Some(u) = env.get(&format!("AWS_ENDPOINT_URL_{env_suffix}")) {
         return Ok(Some(u));
     }
     if let Some(u) = env.get("AWS_ENDPOINT_URL") {
@@ -307,7 +323,7 @@ pub fn configured_endpoint_url(
                 ),
             });
         };
-        if let Some(Value::Nested(block)) = section.get("sts").map(|s| &s.value)
+        if let Some(Value::Nested(block)) = section.get(services_key).map(|s| &s.value)
             && let Some((_, url)) = block.iter().rev().find(|(k, _)| k == "endpoint_url")
         {
             return Ok(Some(url.clone()));
@@ -316,6 +332,19 @@ pub fn configured_endpoint_url(
     Ok(profile
         .and_then(|p| p.get_str("endpoint_url"))
         .map(str::to_owned))
+}
+
+/// The DNS suffixes (`amazonaws.com`, `api.aws`) and name of the partition
+/// `region` belongs to (`aws.partition`), for the other services' rule sets.
+pub(crate) fn partition_of(region: &str) -> (&'static str, &'static str, &'static str) {
+    let p = partition(region);
+    (p.name, p.dns_suffix, p.dual_stack_dns_suffix)
+}
+
+/// A boolean setting (`use_fips_endpoint`, ...): env var first, then the
+/// profile; `true` in any case.
+pub(crate) fn bool_setting(env: &dyn Env, profile: Option<&Profile>, var: &str, key: &str) -> bool {
+    truthy(setting(env, profile, var, key))
 }
 
 /// Everything that decides the STS endpoint for one session.

@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+pub mod sso;
+
 use crate::http::{
     HttpClient, HttpMethod, Request, Response, StdHttpClient, Timeouts, TransportError,
     TransportErrorKind, UrlParts,
@@ -27,6 +29,8 @@ pub struct Recorded {
     pub path: String,
     /// Headers, names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body (read up to its `Content-Length`, at most 1 MiB).
+    pub body: Vec<u8>,
 }
 
 impl Recorded {
@@ -84,7 +88,9 @@ fn read_request(s: &mut TcpStream) -> Option<Recorded> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let text = String::from_utf8_lossy(&buf).into_owned();
+    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let text = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut body = buf[head_end..].to_vec();
     let mut lines = text.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_owned();
@@ -93,11 +99,26 @@ fn read_request(s: &mut TcpStream) -> Option<Recorded> {
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
+        .collect::<Vec<(String, String)>>();
+    let want = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1024 * 1024);
+    while body.len() < want {
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(want);
     Some(Recorded {
         method,
         path,
         headers,
+        body,
     })
 }
 

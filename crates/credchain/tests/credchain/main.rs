@@ -3,6 +3,8 @@
 
 mod container;
 mod imds;
+mod sso;
+mod sso_diff;
 mod sts_faults;
 mod sts_moto;
 mod sts_vectors;
