@@ -254,3 +254,39 @@ fn status_lists_sessions_and_legacy_start_urls_without_tokens() {
         }
     }
 }
+
+/// The `sso` client is created before the token is read, so a bad
+/// `sso_region` is botocore's client error and nothing is sent (issue 8 §1
+/// applied to the SSO clients). Expected texts from botocore 1.43.11 with
+/// the same config and no token cache.
+#[test]
+fn sso_region_is_validated_before_anything_is_read_or_sent() {
+    let sso = FakeSso::start();
+    for (region, expected) in [
+        (
+            "US_EAST_1",
+            "Provided region_name 'US_EAST_1' doesn't match a supported format.",
+        ),
+        (
+            "us east 1",
+            "Provided region_name 'us east 1' doesn't match a supported format.",
+        ),
+        ("", "Invalid endpoint: https://portal.sso..amazonaws.com"),
+    ] {
+        let env = TestEnv::new().config(&format!(
+            "[profile a]\nsso_start_url = https://x.awsapps.com/start\nsso_region = {region}\n\
+             sso_account_id = 123456789012\nsso_role_name = R\n"
+        ));
+        let run = env.credchain(&["--profile", "a", "configure", "export-credentials"]);
+        run.expect_code(255);
+        assert!(run.stderr.contains(expected), "{region:?}: {}", run.stderr);
+        // The same with the portal configured: the region check still comes first.
+        if !region.is_empty() {
+            let env = env.env("AWS_ENDPOINT_URL_SSO", &sso.url());
+            let run = env.credchain(&["--profile", "a", "configure", "export-credentials"]);
+            run.expect_code(255);
+            assert!(run.stderr.contains(expected), "{region:?}: {}", run.stderr);
+        }
+    }
+    assert!(sso.requests().is_empty());
+}

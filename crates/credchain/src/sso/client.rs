@@ -80,7 +80,9 @@ pub fn resolve_endpoint(
         }
         return Ok(url.to_owned());
     }
-    let Some(r) = region.filter(|r| !r.is_empty()) else {
+    // An empty region is not missing (botocore tells '' from None): it
+    // builds a host-less URL that the caller refuses as an invalid endpoint.
+    let Some(r) = region else {
         return Err("Invalid Configuration: Missing Region".into());
     };
     let (name, dns, dual) = sts_endpoint::partition_of(r);
@@ -221,6 +223,9 @@ impl<'a> SsoClient<'a> {
         service: Service,
         region: &str,
     ) -> Result<SsoClient<'a>, Error> {
+        // botocore's `create_client` checks the region before anything else,
+        // even when an endpoint URL is configured (verified with 1.43.11).
+        sts_endpoint::validate_region_name(region)?;
         let env = &*os.env;
         let endpoint = sts_endpoint::configured_endpoint_url_for(
             env,
@@ -242,6 +247,10 @@ impl<'a> SsoClient<'a> {
                 class: "EndpointResolutionError",
                 message,
             })?;
+        // An empty region passes the region check and yields a host-less URL
+        // (`https://portal.sso..amazonaws.com`): `ValueError: Invalid
+        // endpoint`, as botocore; nothing is sent.
+        sts_endpoint::validate_endpoint_url(&base)?;
         Ok(SsoClient {
             max_attempts: sts_client::max_attempts(os, profile)?,
             ca_bundle: sts_client::ca_bundle_setting(os, profile),
