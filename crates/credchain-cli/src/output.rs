@@ -442,10 +442,7 @@ mod shell_tests {
             line(Shell::Fish, v).unwrap(),
             format!("set -gx V \"{v}\"\n")
         );
-        assert_eq!(
-            line(Shell::Pwsh, v).unwrap(),
-            format!("$Env:V=\"{v}\"\n")
-        );
+        assert_eq!(line(Shell::Pwsh, v).unwrap(), format!("$Env:V=\"{v}\"\n"));
         assert_eq!(line(Shell::Cmd, v).unwrap(), format!("set V={v}\n"));
         assert_eq!(line(Shell::Posix, "").unwrap(), "V=\n");
     }
