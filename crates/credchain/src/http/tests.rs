@@ -243,3 +243,39 @@ fn ca_bundle_needs_a_certificate_and_names_the_path() {
     let key_only = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
     assert!(CaBundle::from_pem("/k.pem", key_only).is_err());
 }
+
+#[test]
+fn python_ip_address_and_bracket_rules() {
+    // python3.11: ipaddress.ip_address(x) / urllib.parse.urlsplit(u)
+    assert!(py_ip_address("127.0.0.1").is_some());
+    for bad in [
+        "127.0.0.1%x",
+        "127.0.0.1%",
+        "127.0.0.01",
+        "::1%",
+        "::1%a%b",
+        "localhost",
+        "",
+    ] {
+        assert_eq!(py_ip_address(bad), None, "{bad}");
+    }
+    assert!(py_ip_address("::1%lo").is_some_and(|a| a.is_loopback()));
+    let err = |u: &str| UrlParts::split(u).netloc_error();
+    assert_eq!(err("http://[::1%lo]:8/x"), None);
+    assert_eq!(err("http://[v1.fe]/"), None);
+    assert_eq!(
+        err("http://[v1.]/").as_deref(),
+        Some("IPvFuture address is invalid")
+    );
+    assert_eq!(err("http://[::1/").as_deref(), Some("Invalid IPv6 URL"));
+    assert_eq!(
+        err("http://[127.0.0.1]/").as_deref(),
+        Some("An IPv4 address cannot be in brackets")
+    );
+    assert_eq!(
+        err("http://[localhost]/").as_deref(),
+        Some("'localhost' does not appear to be an IPv4 or IPv6 address")
+    );
+    assert_eq!(py_repr("a'b"), "\"a'b\"");
+    assert_eq!(py_repr("a'\"\n"), "'a\\'\"\\n'");
+}

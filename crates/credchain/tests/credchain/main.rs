@@ -2,6 +2,7 @@
 //! (one link step instead of one per file). Add new files as modules here.
 
 mod container;
+mod container_allowlist;
 mod imds;
 mod sts_faults;
 mod sts_moto;
