@@ -13,7 +13,9 @@
 //! byte per second would hold botocore forever), and caps the response
 //! size. `https` is not supported by it ([`HttpClient::supports_https`]):
 //! [`DefaultClient`], the session default, sends `https` through ureq 3
-//! (rustls) instead.
+//! (rustls) instead. Plain `http` stays on the std client because ureq 3
+//! cannot send a request to a proxy in absolute form, as botocore does;
+//! the measurements are in `client.rs`.
 //!
 //! [`proxy`] resolves the environment proxies botocore uses
 //! (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); a [`Request`] carries the one
@@ -288,8 +290,8 @@ pub enum TransportErrorKind {
     /// The connection was refused or the host did not resolve
     /// (`EndpointConnectionError`).
     Connect,
-    /// The connection closed early or the response was malformed or too
-    /// large (`ConnectionClosedError`).
+    /// The connection closed early or the response was malformed
+    /// (`ConnectionClosedError`).
     ConnectionClosed,
     /// The URL cannot be requested (urllib3 `LocationParseError`, surfaced by
     /// botocore as `HTTPClientError`).
@@ -305,6 +307,10 @@ pub enum TransportErrorKind {
     /// The proxy could not be reached or refused the tunnel
     /// (`ProxyConnectionError`).
     ProxyConnect,
+    /// The response is larger than the client's cap (1 MiB by default).
+    /// botocore reads any size and has no such class: credchain's own
+    /// `ResponseTooLargeError`, not retried (the same answer would come).
+    ResponseTooLarge,
 }
 
 impl TransportErrorKind {
@@ -320,6 +326,7 @@ impl TransportErrorKind {
             | TransportErrorKind::Unsupported => "HTTPClientError",
             TransportErrorKind::Tls => "SSLError",
             TransportErrorKind::ProxyConnect => "ProxyConnectionError",
+            TransportErrorKind::ResponseTooLarge => "ResponseTooLargeError",
         }
     }
     /// Whether botocore retries it (`RETRYABLE_HTTP_ERRORS`).

@@ -37,9 +37,18 @@ fn map_error(e: &ureq::Error) -> TransportError {
     let kind = match e {
         E::Timeout(T::Connect | T::Resolve) => TransportErrorKind::ConnectTimeout,
         E::Timeout(_) | E::BodyStalled => TransportErrorKind::ReadTimeout,
-        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
-            TransportErrorKind::Connect
+        // ureq's words for a proxy that closed the connection without
+        // answering the CONNECT: urllib3 then raises `RemoteDisconnected`,
+        // which botocore reports as `ConnectionClosedError` naming the
+        // endpoint (measured with botocore 1.43.11).
+        E::ConnectProxyFailed(why) if why == "proxy server did not respond" => {
+            TransportErrorKind::ConnectionClosed
         }
+        // The proxy answered the CONNECT with a non-200 status (502, 407):
+        // urllib3's `ProxyError`, botocore's `ProxyConnectionError`.
+        E::ConnectProxyFailed(_) => TransportErrorKind::ProxyConnect,
+        E::BodyExceedsLimit(_) => TransportErrorKind::ResponseTooLarge,
+        E::HostNotFound | E::ConnectionFailed => TransportErrorKind::Connect,
         E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
         // A failed handshake or certificate check surfaces from the rustls
         // stream as an I/O error wrapping the rustls error.
@@ -64,7 +73,7 @@ fn map_error(e: &ureq::Error) -> TransportError {
         _ => TransportErrorKind::ConnectionClosed,
     };
     let detail = match e {
-        E::BodyExceedsLimit(n) => format!("response body larger than {n} bytes"),
+        E::BodyExceedsLimit(n) => format!("response body larger than the {n}-byte limit"),
         other => other.to_string(),
     };
     TransportError::new(kind, detail)
@@ -75,7 +84,10 @@ fn map_error(e: &ureq::Error) -> TransportError {
 /// as `ProxyConnectionError` (timeouts keep their own classes).
 fn map_proxied_error(e: &ureq::Error, proxy: &str) -> TransportError {
     let mapped = map_error(e);
-    if mapped.kind() == TransportErrorKind::Connect {
+    if matches!(
+        mapped.kind(),
+        TransportErrorKind::Connect | TransportErrorKind::ProxyConnect
+    ) {
         TransportError::new(
             TransportErrorKind::ProxyConnect,
             format!(

@@ -158,6 +158,10 @@ fn transport_message(kind: TransportErrorKind, url: &str, detail: &TransportErro
         TransportErrorKind::ProxyConnect => {
             format!("Failed to connect to proxy URL: \"{}\"", detail.detail())
         }
+        TransportErrorKind::ResponseTooLarge => format!(
+            "The response from endpoint URL \"{url}\" is larger than credchain accepts: {}",
+            detail.detail()
+        ),
         _ => format!("An HTTP Client raised an unhandled exception: {detail}"),
     }
 }

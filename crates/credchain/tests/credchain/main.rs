@@ -3,6 +3,7 @@
 
 mod container;
 mod container_allowlist;
+mod error_kinds;
 mod imds;
 mod sts_faults;
 mod sts_moto;
