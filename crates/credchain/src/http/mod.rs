@@ -22,6 +22,7 @@
 //! it goes through, and the root certificates to trust ([`CaBundle`],
 //! botocore's `verify=` / `AWS_CA_BUNDLE`) when not the webpki ones.
 
+mod bundle_tls;
 mod client;
 pub mod proxy;
 mod tls;

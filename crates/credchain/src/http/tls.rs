@@ -107,17 +107,7 @@ impl HttpClient for UreqClient {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| map_error(&e))?),
             None => None,
         };
-        let mut tls = ureq::tls::TlsConfig::builder();
-        if let Some(bundle) = &req.ca_bundle {
-            let roots: Vec<ureq::tls::Certificate<'static>> = bundle
-                .certs_der()
-                .iter()
-                .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
-                .collect();
-            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
-        }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .tls_config(tls.build())
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
@@ -125,8 +115,28 @@ impl HttpClient for UreqClient {
             .timeout_connect(Some(timeouts.connect))
             .timeout_per_read(Some(timeouts.read))
             .timeout_global(Some(timeouts.total.max(Duration::from_millis(1))))
-            .build()
-            .into();
+            .build();
+        let agent: ureq::Agent = match &req.ca_bundle {
+            None => config.into(),
+            // ureq's connector chain with the TLS step trusting the bundle
+            // as OpenSSL does (see `bundle_tls`).
+            Some(bundle) => {
+                use ureq::unversioned::resolver::DefaultResolver;
+                use ureq::unversioned::transport::{
+                    ConnectProxyConnector, Connector as _, TcpConnector,
+                };
+                let tls = super::bundle_tls::BundleTlsConnector(super::bundle_tls::client_config(
+                    bundle,
+                )?);
+                // The order of ureq's `DefaultConnector`: a CONNECT tunnel
+                // when proxied, else TCP, then TLS.
+                let chain =
+                    ().chain(ConnectProxyConnector::default())
+                        .chain(TcpConnector::default())
+                        .chain(tls);
+                ureq::Agent::with_parts(config, chain, DefaultResolver::default())
+            }
+        };
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(req.url.as_str());
