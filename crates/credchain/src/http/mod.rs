@@ -36,13 +36,6 @@ pub use tls::{DefaultClient, UreqClient};
 
 use crate::os::{Random, RealRandom, RealSleep, Sleep};
 
-/// Header names whose values are secrets (never printed by `Debug`).
-const SECRET_HEADERS: [&str; 3] = [
-    "authorization",
-    "x-aws-ec2-metadata-token",
-    "x-amz-security-token",
-];
-
 /// An HTTP method the providers use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HttpMethod {
@@ -172,7 +165,8 @@ impl fmt::Debug for Request {
             .headers
             .iter()
             .map(|(k, v)| {
-                let secret = SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                // One list of secret header names for every `Debug`.
+                let secret = credchain_sigv4::is_secret_header(k);
                 (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
             })
             .collect();

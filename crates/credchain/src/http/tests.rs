@@ -28,6 +28,21 @@ fn debug_redacts_secret_headers() {
     assert!(!d.contains("sekrit") && !d.contains("tok123"), "{d}");
     let d = format!("{:?}", Response::new(200, "{\"SecretAccessKey\":\"s3\"}"));
     assert!(!d.contains("s3"), "{d}");
+    // What the loopback test server records, too.
+    let rec = crate::testkit::Recorded {
+        method: "GET".into(),
+        path: "/".into(),
+        headers: vec![
+            ("authorization".into(), "sekrit".into()),
+            ("x-amz-security-token".into(), "tok123".into()),
+            ("accept".into(), "a/b".into()),
+        ],
+    };
+    let d = format!("{rec:?}");
+    assert!(
+        !d.contains("sekrit") && !d.contains("tok123") && d.contains("a/b"),
+        "{d}"
+    );
 }
 
 mod client {
