@@ -110,8 +110,9 @@ pub(crate) enum ConfigureCommand {
     },
     /// Import access keys from the IAM console's CSV into the credentials file.
     Import {
-        /// The CSV file (`file://` prefix optional).
-        #[arg(long, value_name = "FILE")]
+        /// The CSV text itself, or `file://PATH` (as AWS CLI v2; a bare path
+        /// to an existing file is read too).
+        #[arg(long, value_name = "CSV")]
         csv: String,
         /// Prefix for the profile names.
         #[arg(long, value_name = "PREFIX", default_value = "")]

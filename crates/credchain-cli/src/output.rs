@@ -290,3 +290,211 @@ mod table_tests {
         );
     }
 }
+
+/// A shell that `configure export-credentials` writes assignments for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shell {
+    /// POSIX sh, bash, zsh (`env`, `env-no-export`).
+    Posix,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Pwsh,
+    /// Windows cmd.exe.
+    Cmd,
+}
+
+/// Why a value cannot be written for a shell. Never holds the value: it is
+/// a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unquotable {
+    /// The offending character.
+    pub(crate) ch: char,
+    /// The shell it cannot be written for.
+    pub(crate) shell: Shell,
+}
+
+impl std::fmt::Display for Unquotable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.ch.is_control() {
+            "a control character"
+        } else {
+            "a character"
+        };
+        let shell = match self.shell {
+            Shell::Posix => "a POSIX shell",
+            Shell::Fish => "fish",
+            Shell::Pwsh => "PowerShell",
+            Shell::Cmd => "cmd.exe (it has no quoting that keeps it literal)",
+        };
+        write!(
+            f,
+            "it contains {what} (U+{:04X}) that no AWS credential contains and that cannot be \
+             written safely for {shell}; use --format process instead",
+            u32::from(self.ch)
+        )
+    }
+}
+
+/// Characters that real credentials consist of (access key ids, base64
+/// secrets and session tokens, ISO-8601 expirations) and that no shell
+/// treats specially: such values are printed bare, byte for byte what AWS
+/// CLI v2 prints (it never quotes). Everything else is quoted for the
+/// target shell, because v2's bare output lets a crafted value run commands
+/// under `eval "$(aws configure export-credentials --format env)"`.
+fn is_plain(v: &str) -> bool {
+    v.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=:._-".contains(&b))
+}
+
+/// The PowerShell tokenizer's single-quote characters (ASCII `'` and the
+/// typographic ones, which it treats the same).
+const PS_SINGLE_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}'];
+
+/// One `export-credentials` line assigning `value` to `var` in `shell`
+/// (`export` only for [`Shell::Posix`] when `export` is set). Values of
+/// plain characters keep AWS CLI v2's exact bytes; others are single-quoted
+/// so the shell assigns them literally. A control character is refused for
+/// every shell (a newline would end the assignment for any line-based
+/// reader, and no credential holds one), and cmd.exe, which has no literal
+/// quoting, accepts only printable ASCII without its metacharacters.
+pub(crate) fn shell_assignment(
+    shell: Shell,
+    export: bool,
+    var: &str,
+    value: &str,
+) -> Result<String, Unquotable> {
+    if let Some(ch) = value.chars().find(|c| c.is_control()) {
+        return Err(Unquotable { ch, shell });
+    }
+    let plain = is_plain(value);
+    Ok(match shell {
+        Shell::Posix => {
+            let v = if plain {
+                value.to_owned()
+            } else {
+                // Inside '...' nothing is special but the closing quote.
+                format!("'{}'", value.replace('\'', r"'\''"))
+            };
+            if export {
+                format!("export {var}={v}\n")
+            } else {
+                format!("{var}={v}\n")
+            }
+        }
+        Shell::Fish => {
+            if plain {
+                format!("set -gx {var} \"{value}\"\n")
+            } else {
+                // fish single quotes: only `\'` and `\\` are escapes.
+                let v = value.replace('\\', r"\\").replace('\'', r"\'");
+                format!("set -gx {var} '{v}'\n")
+            }
+        }
+        Shell::Pwsh => {
+            if plain {
+                format!("$Env:{var}=\"{value}\"\n")
+            } else {
+                // PowerShell single quotes: a quote character is escaped by
+                // doubling it; nothing else ($, `) is special.
+                let mut v = String::with_capacity(value.len() + 2);
+                for c in value.chars() {
+                    if PS_SINGLE_QUOTES.contains(&c) {
+                        v.push(c);
+                    }
+                    v.push(c);
+                }
+                format!("$Env:{var}='{v}'\n")
+            }
+        }
+        Shell::Cmd => {
+            if let Some(ch) = value
+                .chars()
+                .find(|&c| !(c == ' ' || c.is_ascii_graphic()) || "%^&|<>\"()!".contains(c))
+            {
+                return Err(Unquotable { ch, shell });
+            }
+            format!("set {var}={value}\n")
+        }
+    })
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::{Shell, Unquotable, shell_assignment};
+
+    fn line(shell: Shell, v: &str) -> Result<String, Unquotable> {
+        shell_assignment(shell, false, "V", v)
+    }
+
+    #[test]
+    fn plain_values_keep_aws_cli_v2_bytes() {
+        // awscli v2 exportcreds.py: `export {var_name}={var_value}`,
+        // `$Env:{var_name}="{var_value}"`, `set {var_name}={var_value}`,
+        // `set -gx {var_name} "{var_value}"`: never quoted or escaped.
+        let v = "AKIA0/aB+c=2099-01-01T00:00:00+00:00._-";
+        assert_eq!(
+            shell_assignment(Shell::Posix, true, "V", v).unwrap(),
+            format!("export V={v}\n")
+        );
+        assert_eq!(line(Shell::Posix, v).unwrap(), format!("V={v}\n"));
+        assert_eq!(
+            line(Shell::Fish, v).unwrap(),
+            format!("set -gx V \"{v}\"\n")
+        );
+        assert_eq!(line(Shell::Pwsh, v).unwrap(), format!("$Env:V=\"{v}\"\n"));
+        assert_eq!(line(Shell::Cmd, v).unwrap(), format!("set V={v}\n"));
+        assert_eq!(line(Shell::Posix, "").unwrap(), "V=\n");
+    }
+
+    #[test]
+    fn other_values_are_single_quoted_per_shell() {
+        let v = "x$(touch /tmp/p)'`\\\"~ ;";
+        assert_eq!(
+            line(Shell::Posix, v).unwrap(),
+            "V='x$(touch /tmp/p)'\\''`\\\"~ ;'\n"
+        );
+        assert_eq!(
+            line(Shell::Fish, v).unwrap(),
+            "set -gx V 'x$(touch /tmp/p)\\'`\\\\\"~ ;'\n"
+        );
+        assert_eq!(
+            line(Shell::Pwsh, v).unwrap(),
+            "$Env:V='x$(touch /tmp/p)''`\\\"~ ;'\n"
+        );
+        // PowerShell also ends a single-quoted string at typographic quotes.
+        assert_eq!(
+            line(Shell::Pwsh, "a\u{2019}b$x").unwrap(),
+            "$Env:V='a\u{2019}\u{2019}b$x'\n"
+        );
+        assert_eq!(
+            line(Shell::Posix, "AKIA\u{e9}").unwrap(),
+            "V='AKIA\u{e9}'\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_and_cmd_metacharacters_are_refused() {
+        for shell in [Shell::Posix, Shell::Fish, Shell::Pwsh, Shell::Cmd] {
+            for v in [
+                "a\nexport AWS_ENDPOINT_URL=http://evil",
+                "a\rb",
+                "t\tb",
+                "\u{7f}",
+                "\u{85}",
+            ] {
+                let e = line(shell, v).unwrap_err();
+                assert!(e.ch.is_control(), "{shell:?} {v:?}");
+                assert!(e.to_string().contains("control character"), "{e}");
+            }
+        }
+        for v in [
+            "a%PATH%", "a^b", "a&calc", "a|b", "a<b", "a>b", "a\"b", "a(b)", "a!b", "\u{e9}",
+        ] {
+            let e = line(Shell::Cmd, v).unwrap_err();
+            assert!(v.contains(e.ch), "{v:?}");
+            assert!(!e.to_string().contains(v), "the value must not be echoed");
+        }
+        assert_eq!(line(Shell::Cmd, "a b#~@*").unwrap(), "set V=a b#~@*\n");
+    }
+}

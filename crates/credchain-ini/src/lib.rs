@@ -130,7 +130,11 @@ pub enum LineKind {
 
 /// One line of a [`Document`]: its text (without the line ending), its line
 /// ending and its classification.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the classification and the text's length, never the text:
+/// the crate cannot know which values are secrets (credentials files hold
+/// secret keys), so no value is printed.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Line {
     text: String,
     eol: Eol,
@@ -261,7 +265,10 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// A parsed option: lowercased name, joined value and the line it starts on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the name, the line and the value's length, never the value
+/// (it may be a secret; see [`Line`]).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Option name, lowercased like `configparser.optionxform`.
     pub name: String,
@@ -313,9 +320,40 @@ impl Sections {
 }
 
 /// A lossless INI document.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` lists the lines' classifications without their text (see
+/// [`Line`]).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Document {
     lines: Vec<Line>,
+}
+
+impl fmt::Debug for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Line")
+            .field("kind", &self.kind)
+            .field("eol", &self.eol)
+            .field("text_len", &self.text.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .field("value_len", &self.value.len())
+            .field("line", &self.line)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Document")
+            .field("lines", &self.lines)
+            .finish()
+    }
 }
 
 /// Splits `s` into lines at `\n`, `\r\n` and lone `\r`.

@@ -223,3 +223,24 @@ mod roundtrip_props {
         }
     }
 }
+
+#[test]
+fn debug_never_prints_values_or_line_text() {
+    let text = "[default]\naws_secret_access_key = SENTINEL-secret\nnested =\n  k = SENTINEL-sub\n# SENTINEL-comment\n";
+    let doc = Document::parse(text);
+    let sections = doc.sections().expect("parses");
+    for shown in [
+        format!("{doc:?}"),
+        format!("{doc:#?}"),
+        format!("{sections:?}"),
+        format!("{:?}", sections.sections[0].entries[0]),
+    ] {
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+    }
+    // Still useful: names, lines and lengths are shown.
+    let entry = format!("{:?}", sections.sections[0].entries[0]);
+    assert!(
+        entry.contains("aws_secret_access_key") && entry.contains("value_len: 15"),
+        "{entry}"
+    );
+}

@@ -144,10 +144,60 @@ pub fn is_valid_header_name(name: &str) -> bool {
 /// Built like botocore's `headers_to_sign`: every header not in [`UNSIGNED_HEADERS`],
 /// names lowercased, values kept in request order; `host` is added from the URI when
 /// the request has no `Host` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the names and the values of headers that are not secrets;
+/// see [`is_secret_header`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct HeadersToSign {
     /// Sorted by name; each name once with its values in request order.
     entries: Vec<(String, Vec<String>)>,
+}
+
+/// Headers whose values are credentials (the session token, a signature,
+/// an IMDS or container token): never printed by `Debug`.
+pub fn is_secret_header(name: &str) -> bool {
+    [
+        "authorization",
+        "x-amz-security-token",
+        "x-aws-ec2-metadata-token",
+        // The SSO portal's bearer token (GetRoleCredentials, Logout).
+        "x-amz-sso_bearer_token",
+    ]
+    .iter()
+    .any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// A header value for `Debug`: `<redacted>` for [`is_secret_header`] names.
+pub(crate) fn debug_value<'v>(name: &str, value: &'v str) -> &'v str {
+    if is_secret_header(name) {
+        "<redacted>"
+    } else {
+        value
+    }
+}
+
+/// The values include the session token: wiped when dropped, like the
+/// secret key in [`crate::Credentials`].
+impl Drop for HeadersToSign {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for (_, values) in &mut self.entries {
+            for v in values {
+                v.zeroize();
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for HeadersToSign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(name, values)| {
+                let shown: Vec<&str> = values.iter().map(|v| debug_value(name, v)).collect();
+                (name, shown)
+            }))
+            .finish()
+    }
 }
 
 impl HeadersToSign {
@@ -247,6 +297,25 @@ mod tests {
     #[allow(clippy::unnecessary_wraps)] // The shape `HeadersToSign::new` takes.
     fn no_host() -> Result<Option<String>, SigningError> {
         Ok(None)
+    }
+
+    #[test]
+    fn debug_redacts_the_session_token_and_signature() {
+        let h = HeadersToSign::new(
+            [
+                ("X-Amz-Security-Token", "SENTINEL-token"),
+                ("Authorization", "SENTINEL-auth"),
+                ("Content-Type", "text/plain"),
+            ],
+            || Ok(Some("sts.amazonaws.com".to_owned())),
+        )
+        .unwrap();
+        let d = format!("{h:?}");
+        assert!(!d.contains("SENTINEL"), "{d}");
+        assert!(
+            d.contains("x-amz-security-token") && d.contains("text/plain"),
+            "{d}"
+        );
     }
 
     #[test]

@@ -98,15 +98,16 @@ use std::fmt;
 pub use canonical::{
     ALGORITHM, EMPTY_SHA256_HASH, Flavor, HeadersToSign, UNSIGNED_HEADERS, UNSIGNED_PAYLOAD,
     canonical_path, canonical_query_string, canonical_request, credential_scope, fold_header_value,
-    is_valid_header_name, string_to_sign,
+    is_secret_header, is_valid_header_name, string_to_sign,
 };
 pub use error::{ErrorKind, SigningError};
 pub use key::{Credentials, SigningKey, sha256_hex};
 pub use time::SigningTime;
 pub use uri::{UriParts, normalize_path, parse_query_first_values, percent_encode_pairs, quote};
 
-/// What to hash as the payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What to hash as the payload. `Debug` shows a body's length, not its bytes
+/// (an STS body carries a web identity token or an MFA code).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Payload<'a> {
     /// The body bytes; their SHA-256 is signed.
     Bytes(&'a [u8]),
@@ -118,8 +119,9 @@ pub enum Payload<'a> {
     Unsigned,
 }
 
-/// The request to sign.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The request to sign. `Debug` redacts secret header values
+/// ([`is_secret_header`]) and the body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request<'a> {
     /// HTTP method; upper-cased in the canonical request.
     pub method: &'a str,
@@ -130,6 +132,32 @@ pub struct Request<'a> {
     pub headers: Vec<(&'a str, &'a str)>,
     /// The payload.
     pub payload: Payload<'a>,
+}
+
+impl fmt::Debug for Payload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Payload::Bytes(b) => write!(f, "Bytes(<{} bytes>)", b.len()),
+            Payload::Precomputed(h) => f.debug_tuple("Precomputed").field(h).finish(),
+            Payload::Unsigned => f.write_str("Unsigned"),
+        }
+    }
+}
+
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, canonical::debug_value(k, v)))
+            .collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("headers", &headers)
+            .field("payload", &self.payload)
+            .finish()
+    }
 }
 
 impl<'a> Request<'a> {

@@ -221,3 +221,16 @@ fn signing_key_can_be_reused() {
     let key = SigningKey::derive(SECRET, "20150830", "us-east-1", "service");
     assert_eq!(key.sign(&out.steps().string_to_sign), out.steps().signature);
 }
+
+#[test]
+fn request_debug_redacts_secret_headers_and_the_body() {
+    let body = b"Action=AssumeRoleWithWebIdentity&WebIdentityToken=SENTINEL-jwt";
+    let r = Request::new("POST", "https://sts.amazonaws.com/")
+        .header("x-amz-security-token", "SENTINEL-token")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .payload(Payload::Bytes(body));
+    let d = format!("{r:?}");
+    assert!(!d.contains("SENTINEL"), "{d}");
+    assert!(d.contains(&format!("<{} bytes>", body.len())), "{d}");
+    assert!(d.contains("application/x-www-form-urlencoded"), "{d}");
+}

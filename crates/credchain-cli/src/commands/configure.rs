@@ -7,7 +7,7 @@ use credchain::{Credentials, Error, Session};
 
 use crate::cli::{ExportFormat, GlobalArgs};
 use crate::commands::EXIT_ERROR;
-use crate::output;
+use crate::output::{self, Shell};
 
 /// Prints `error: ...` for a library error and returns the failure code.
 fn fail(e: &Error) -> u8 {
@@ -216,7 +216,10 @@ pub(crate) fn get(global: &GlobalArgs, name: &str) -> u8 {
     }
 }
 
-fn format_credentials(c: &Credentials, format: ExportFormat) -> String {
+/// The credentials in `format`. A line format refuses a value it cannot
+/// write so that the shell assigns it literally: the error names the
+/// variable and the character, never the value.
+fn format_credentials(c: &Credentials, format: ExportFormat) -> Result<String, String> {
     let token = c.session_token().map(credchain::SecretString::expose);
     let expiration = c.expiration().map(|e| e.to_string());
     if format == ExportFormat::Process {
@@ -238,7 +241,7 @@ fn format_credentials(c: &Credentials, format: ExportFormat) -> String {
             .iter()
             .map(|(k, v)| format!("  \"{k}\": {v}"))
             .collect();
-        return format!("{{\n{}\n}}\n", body.join(",\n"));
+        return Ok(format!("{{\n{}\n}}\n", body.join(",\n")));
     }
     let mut vars = vec![
         ("AWS_ACCESS_KEY_ID", c.access_key_id()),
@@ -250,19 +253,20 @@ fn format_credentials(c: &Credentials, format: ExportFormat) -> String {
     if let Some(e) = &expiration {
         vars.push(("AWS_CREDENTIAL_EXPIRATION", e));
     }
+    let (shell, export) = match format {
+        ExportFormat::Env => (Shell::Posix, true),
+        ExportFormat::EnvNoExport | ExportFormat::Process => (Shell::Posix, false),
+        ExportFormat::Powershell => (Shell::Pwsh, false),
+        ExportFormat::WindowsCmd => (Shell::Cmd, false),
+        ExportFormat::Fish => (Shell::Fish, false),
+    };
     let mut o = String::new();
     for (k, v) in vars {
-        // The AWS CLI neither quotes nor escapes values.
-        let _ = match format {
-            ExportFormat::Env => writeln!(o, "export {k}={v}"),
-            ExportFormat::EnvNoExport => writeln!(o, "{k}={v}"),
-            ExportFormat::Powershell => writeln!(o, "$Env:{k}=\"{v}\""),
-            ExportFormat::WindowsCmd => writeln!(o, "set {k}={v}"),
-            ExportFormat::Fish => writeln!(o, "set -gx {k} \"{v}\""),
-            ExportFormat::Process => Ok(()),
-        };
+        let line = output::shell_assignment(shell, export, k, v)
+            .map_err(|e| format!("refusing to print {k}: {e}"))?;
+        o.push_str(&line);
     }
-    o
+    Ok(o)
 }
 
 /// `configure export-credentials`.
@@ -274,8 +278,16 @@ pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u
                 global.debug,
                 &format!("resolved {} via {}", c.access_key_id(), c.method()),
             );
-            output::out(&format_credentials(&c, format));
-            0
+            match format_credentials(&c, format) {
+                Ok(text) => {
+                    output::out(&text);
+                    0
+                }
+                Err(e) => {
+                    output::err_line(&format!("error: {e}"));
+                    EXIT_ERROR
+                }
+            }
         }
         Ok(None) => {
             output::err_line("Unable to retrieve credentials: no credentials found");
@@ -303,31 +315,37 @@ mod tests {
     fn export_formats_match_aws_cli_v2() {
         let c = Credentials::new("AK", "SK", Some("TK".into()), Method::Env);
         assert_eq!(
-            format_credentials(&c, ExportFormat::Process),
+            format_credentials(&c, ExportFormat::Process).unwrap(),
             "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"AK\",\n  \"SecretAccessKey\": \"SK\",\n  \"SessionToken\": \"TK\"\n}\n"
         );
         assert_eq!(
-            format_credentials(&c, ExportFormat::Env),
+            format_credentials(&c, ExportFormat::Env).unwrap(),
             "export AWS_ACCESS_KEY_ID=AK\nexport AWS_SECRET_ACCESS_KEY=SK\nexport AWS_SESSION_TOKEN=TK\n"
         );
         assert_eq!(
-            format_credentials(&c, ExportFormat::Fish).lines().next(),
+            format_credentials(&c, ExportFormat::Fish)
+                .unwrap()
+                .lines()
+                .next(),
             Some("set -gx AWS_ACCESS_KEY_ID \"AK\"")
         );
         assert_eq!(
             format_credentials(&c, ExportFormat::Powershell)
+                .unwrap()
                 .lines()
                 .next(),
             Some("$Env:AWS_ACCESS_KEY_ID=\"AK\"")
         );
         assert_eq!(
             format_credentials(&c, ExportFormat::WindowsCmd)
+                .unwrap()
                 .lines()
                 .next(),
             Some("set AWS_ACCESS_KEY_ID=AK")
         );
         assert_eq!(
             format_credentials(&c, ExportFormat::EnvNoExport)
+                .unwrap()
                 .lines()
                 .next(),
             Some("AWS_ACCESS_KEY_ID=AK")

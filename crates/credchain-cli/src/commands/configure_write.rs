@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 #[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd};
+use std::path::Path;
 
 use credchain::Session;
 use credchain::config::write::{CREDENTIAL_FILE_KEYS, ConfigWriter, Edit, Target, WriteError};
@@ -475,13 +476,16 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 }
 
 /// The `(profile, access key id, secret)` rows of an IAM access-key CSV.
-/// Profile names are `prefix + User Name`; a CSV without a `User Name`
-/// column (the console's per-key download) names the profile `prefix`, or
-/// the current profile when no prefix is given.
+/// Profile names are `prefix + User Name`. AWS CLI v2 refuses a CSV without
+/// a `User Name` column (the console's per-key download) with `Expected
+/// header "User Name" not found`; credchain imports it only into a profile
+/// named explicitly with `--profile` (`prefix + NAME`), never into whatever
+/// profile happens to be current, so keys cannot silently land in
+/// `[default]`.
 fn import_rows(
     text: &str,
     prefix: &str,
-    current: &str,
+    explicit: Option<&str>,
     skip_invalid: bool,
 ) -> Result<Vec<(String, String, String)>, String> {
     const USER: &str = "User Name";
@@ -500,6 +504,12 @@ fn import_rows(
         let missing = if col(AKID).is_none() { AKID } else { SECRET };
         return Err(format!("Expected header \"{missing}\" not found"));
     };
+    if user.is_none() && explicit.is_none() {
+        return Err(format!(
+            "Expected header \"{USER}\" not found (to import a CSV without user names, name \
+             the profile to write with --profile NAME)"
+        ));
+    }
     let mut rows = Vec::new();
     for (i, r) in records.enumerate() {
         if r.iter().all(|f| f.trim().is_empty()) {
@@ -509,8 +519,7 @@ fn import_rows(
         let (k, s) = (get(akid), get(secret));
         let name = match user {
             Some(u) => format!("{prefix}{}", get(u)),
-            None if !prefix.is_empty() => prefix.to_owned(),
-            None => current.to_owned(),
+            None => format!("{prefix}{}", explicit.unwrap_or_default()),
         };
         if k.is_empty() || s.is_empty() || name.is_empty() {
             if skip_invalid {
@@ -533,25 +542,66 @@ fn import_rows(
     Ok(rows)
 }
 
-/// `configure import --csv FILE` (AWS CLI v2): one credentials-file profile
-/// per row, written in one locked update.
+/// The text that `--csv` stands for. AWS CLI v2 reads a `file://PATH`
+/// argument as a file (its paramfile rule) and takes anything else as the
+/// CSV text itself. credchain also reads a bare argument that names an
+/// existing file and cannot be CSV text (one line, no comma), as earlier
+/// releases did. Errors never repeat the argument unless it is a
+/// `file://` path: literal CSV holds a secret.
+fn csv_text(csv: &str) -> Result<String, String> {
+    if let Some(path) = csv.strip_prefix("file://") {
+        return std::fs::read_to_string(path).map_err(|e| {
+            format!("Error parsing parameter '--csv': Unable to load paramfile {csv}: {e}")
+        });
+    }
+    let looks_like_path = !csv.contains([',', '\n', '\r']);
+    if looks_like_path && Path::new(csv).is_file() {
+        return std::fs::read_to_string(csv).map_err(|e| {
+            format!("Error parsing parameter '--csv': Unable to read the file it names: {e}")
+        });
+    }
+    Ok(csv.to_owned())
+}
+
+/// `configure import --csv CSV|file://FILE` (AWS CLI v2): one
+/// credentials-file profile per row, written in one locked update.
 pub(crate) fn import(global: &GlobalArgs, csv: &str, prefix: &str, skip_invalid: bool) -> u8 {
     let session = super::session(global);
-    let path = csv.strip_prefix("file://").unwrap_or(csv);
-    let text = match std::fs::read_to_string(path) {
+    let text = match csv_text(csv) {
         Ok(t) => t,
         Err(e) => {
-            output::err_line(&format!("error: reading {path}: {e}"));
+            output::err_line(&e);
             return EXIT_ERROR;
         }
     };
-    let rows = match import_rows(&text, prefix, session.profile().effective(), skip_invalid) {
+    if text.trim().is_empty() {
+        // AWS CLI v2's `CSVCredentialParser._EMPTY_CSV`.
+        output::err_line("Provided CSV contains no contents");
+        return EXIT_ERROR;
+    }
+    let explicit = global.profile.as_deref().filter(|p| !p.is_empty());
+    let rows = match import_rows(&text, prefix, explicit, skip_invalid) {
         Ok(r) => r,
         Err(e) => {
             output::err_line(&e);
             return EXIT_ERROR;
         }
     };
+    // Which profiles already hold keys, to say so: the AWS CLI replaces
+    // them without a word.
+    let replaced: Vec<&str> = session.config_files().map_or_else(
+        |_| Vec::new(),
+        |files| {
+            rows.iter()
+                .map(|(p, _, _)| p.as_str())
+                .filter(|p| {
+                    files.profile(p).is_some_and(|prof| {
+                        prof.contains("aws_access_key_id") || prof.contains("aws_secret_access_key")
+                    })
+                })
+                .collect()
+        },
+    );
     let mut edits = Vec::new();
     for (profile, akid, secret) in &rows {
         for (key, value) in [
@@ -567,6 +617,11 @@ pub(crate) fn import(global: &GlobalArgs, csv: &str, prefix: &str, skip_invalid:
     }
     if let Err(e) = writer(&session).update(FileKind::Credentials, &edits) {
         return write_failed(&e);
+    }
+    for p in replaced {
+        output::err_line(&format!(
+            "note: profile [{p}] already had access keys; they were replaced"
+        ));
     }
     output::out(&format!(
         "Successfully imported {} profile(s)\n",
@@ -666,33 +721,41 @@ mod tests {
         let both = "\u{feff}User Name,Access key ID,Secret access key\r\n\
                     alice,AKIA1,s1\r\n\"bob\",AKIA2,\"s,2\"\r\n";
         assert_eq!(
-            import_rows(both, "", "default", false),
+            import_rows(both, "", None, false),
             Ok(vec![
                 ("alice".into(), "AKIA1".into(), "s1".into()),
                 ("bob".into(), "AKIA2".into(), "s,2".into()),
             ])
         );
         assert_eq!(
-            import_rows(both, "p-", "default", false).map(|r| r[0].0.clone()),
+            import_rows(both, "p-", None, false).map(|r| r[0].0.clone()),
             Ok("p-alice".into())
         );
         let keys_only = "Access key ID,Secret access key\nAKIA3,s3\n";
         assert_eq!(
-            import_rows(keys_only, "", "dev", false),
+            import_rows(keys_only, "", Some("dev"), false),
             Ok(vec![("dev".into(), "AKIA3".into(), "s3".into())])
         );
         assert_eq!(
-            import_rows(keys_only, "ci", "dev", false).map(|r| r[0].0.clone()),
-            Ok("ci".into())
+            import_rows(keys_only, "ci-", Some("dev"), false).map(|r| r[0].0.clone()),
+            Ok("ci-dev".into())
         );
+        // AWS CLI v2: `Expected header "User Name" not found`.
+        for prefix in ["", "ci"] {
+            let e = import_rows(keys_only, prefix, None, false).unwrap_err();
+            assert!(
+                e.starts_with("Expected header \"User Name\" not found"),
+                "{e}"
+            );
+        }
         assert_eq!(
-            import_rows("User Name,Access key ID\n", "", "d", false),
+            import_rows("User Name,Access key ID\n", "", None, false),
             Err("Expected header \"Secret access key\" not found".into())
         );
         let console_only = "User Name,Access key ID,Secret access key\ncarol,,\ndan,AKIA4,s4\n";
-        assert!(import_rows(console_only, "", "d", false).is_err());
+        assert!(import_rows(console_only, "", None, false).is_err());
         assert_eq!(
-            import_rows(console_only, "", "d", true).map(|r| r.len()),
+            import_rows(console_only, "", None, true).map(|r| r.len()),
             Ok(1)
         );
     }

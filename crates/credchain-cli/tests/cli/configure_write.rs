@@ -315,6 +315,122 @@ fn import_writes_one_profile_per_csv_row() {
     );
 }
 
+/// AWS CLI v2 takes `--csv` as the CSV text unless it starts with
+/// `file://` (its paramfile rule; awscli/customizations/configure/importer.py
+/// `ARG_TABLE` `csv` is a plain string). A secret in the argument is never
+/// echoed in an error.
+#[test]
+fn import_accepts_literal_csv_text_and_never_echoes_it() {
+    let h = Home::new();
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let csv = format!("User Name,Access key ID,Secret access key\nfoo,AKIAFOO,{secret}");
+    let out = h.ok(&["configure", "import", "--csv", &csv]);
+    assert_eq!(out, "Successfully imported 1 profile(s)\n");
+    assert_eq!(
+        h.read(".aws/credentials"),
+        format!("[foo]\naws_access_key_id = AKIAFOO\naws_secret_access_key = {secret}\n")
+    );
+    // Not CSV that v2 accepts: the error is v2's, without the argument.
+    for bad in [
+        format!("Access key ID,Secret access key\nAKIAX,{secret}"),
+        format!("Username,Access key ID,Secret access key\nfoo,AKIAFOO,{secret}"),
+        format!("Access key ID,Secret access key\n\"{secret}"),
+        secret.to_owned(),
+    ] {
+        let out = h.run(&["configure", "import", "--csv", &bad], "");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(255), "{err}");
+        assert!(!err.contains(secret), "{err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
+    }
+    let out = h.run(&["configure", "import", "--csv", secret], "");
+    assert_eq!(out.status.code(), Some(255));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("Expected header \"Access key ID\" not found"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // v2's paramfile error names the file:// path (a path, not a secret).
+    let out = h.run(&["configure", "import", "--csv", "file://missing.csv"], "");
+    assert_eq!(out.status.code(), Some(255));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(
+            "Error parsing parameter '--csv': Unable to load paramfile file://missing.csv: "
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = h.run(&["configure", "import", "--csv", " \n"], "");
+    assert_eq!(out.status.code(), Some(255));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Provided CSV contains no contents\n"
+    );
+}
+
+/// A keys-only CSV (the console's per-key download, no `User Name` column):
+/// AWS CLI v2 refuses it (`Expected header "User Name" not found`). It must
+/// not silently replace `[default]`'s keys; it is imported only into a
+/// profile named with `--profile`, and replacing existing keys is said.
+#[test]
+fn import_of_keys_only_csv_needs_an_explicit_profile() {
+    let h = Home::new();
+    let before = "[default]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keep\n";
+    h.write(".aws/credentials", before);
+    h.write("keys.csv", "Access key ID,Secret access key\nAKIANEW,new\n");
+    for extra in [&[][..], &["--profile-prefix", "x-"][..]] {
+        let mut args = vec!["configure", "import", "--csv", "file://keys.csv"];
+        args.extend_from_slice(extra);
+        let out = h
+            .command(BIN, &args)
+            .env("AWS_PROFILE", "default")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(255), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .starts_with("Expected header \"User Name\" not found"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(h.read(".aws/credentials"), before);
+    }
+    let out = h.ok(&[
+        "configure",
+        "import",
+        "--csv",
+        "file://keys.csv",
+        "--profile",
+        "ci",
+    ]);
+    assert_eq!(out, "Successfully imported 1 profile(s)\n");
+    assert_eq!(
+        h.read(".aws/credentials"),
+        format!("{before}\n[ci]\naws_access_key_id = AKIANEW\naws_secret_access_key = new\n")
+    );
+    let out = h.run(
+        &[
+            "configure",
+            "import",
+            "--csv",
+            "file://keys.csv",
+            "--profile",
+            "default",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "note: profile [default] already had access keys; they were replaced\n"
+    );
+    assert!(
+        h.read(".aws/credentials")
+            .starts_with("[default]\naws_access_key_id = AKIANEW\naws_secret_access_key = new\n")
+    );
+}
+
 /// (d) What credchain writes, botocore reads back exactly.
 #[test]
 fn botocore_reads_back_what_was_written() {

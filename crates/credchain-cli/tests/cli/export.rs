@@ -173,10 +173,109 @@ fn non_ascii_values_are_escaped_like_python_json_dumps() {
         "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"AKIA\\u00e9\",\n  \
          \"SecretAccessKey\": \"s\\\"e\\\\c\\ud83d\\ude02\\t\"\n}\n"
     );
-    // The line formats neither quote nor escape (P-CLI-10).
+    // AWS CLI v2 prints line formats bare (P-CLI-10); a value outside the
+    // characters of real credentials is quoted instead, and one holding a
+    // control character is refused, naming the variable but not the value.
+    let run = env.credchain(&["configure", "export-credentials", "--format", "env"]);
+    run.expect_code(255);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(
+            "error: refusing to print AWS_SECRET_ACCESS_KEY: it contains a control character \
+             (U+0009)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1F602}'), "{}", run.stderr);
+    let env = TestEnv::new()
+        .env("AWS_ACCESS_KEY_ID", "AKIA\u{e9}")
+        .env("AWS_SECRET_ACCESS_KEY", "s\"e\\c\u{1F602}'");
     assert_eq!(
         export(&env, "env").stdout,
-        "export AWS_ACCESS_KEY_ID=AKIA\u{e9}\nexport AWS_SECRET_ACCESS_KEY=s\"e\\c\u{1F602}\t\n"
+        "export AWS_ACCESS_KEY_ID='AKIA\u{e9}'\nexport AWS_SECRET_ACCESS_KEY='s\"e\\c\u{1F602}'\\'''\n"
+    );
+}
+
+/// Hostile values (from a credential server, a cache entry, a file or the
+/// env) evaluated by real shells: `eval "$(credchain configure
+/// export-credentials --format env)"` assigns them literally and runs
+/// nothing; a newline is refused in every line format.
+#[test]
+fn shells_assign_hostile_values_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    let pwned = dir.path().join("pwned");
+    let p = pwned.display();
+    let secrets = [
+        format!("x$(touch {p})"),
+        format!("x`touch {p}`"),
+        format!("x';touch {p};'"),
+        format!("x\\\"$(touch {p})\\"),
+        "~/x ${HOME} *".to_owned(),
+        format!("a b;touch {p}&"),
+    ];
+    let shells: Vec<_> = ["bash", "dash", "sh", "zsh"]
+        .iter()
+        .filter_map(|s| crate::util::on_path(s))
+        .collect();
+    assert!(!shells.is_empty(), "no POSIX shell on PATH");
+    for secret in &secrets {
+        let env = TestEnv::new()
+            .env("AWS_ACCESS_KEY_ID", "AKIAEXPORT")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", "tok'en");
+        for format in ["env", "env-no-export"] {
+            let out = export(&env, format).stdout;
+            for shell in &shells {
+                let script =
+                    "eval \"$1\"; printf '%s|%s' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\"";
+                let run = env.run_program(shell, &["-c", script, "sh", &out]);
+                run.expect_code(0);
+                assert_eq!(
+                    run.stdout,
+                    format!("{secret}|tok'en"),
+                    "{}: {out}",
+                    shell.display()
+                );
+                assert!(
+                    !pwned.exists(),
+                    "{} ran a command from {out}",
+                    shell.display()
+                );
+            }
+        }
+    }
+    let injected = TestEnv::new()
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXPORT")
+        .env("AWS_SECRET_ACCESS_KEY", "sk")
+        .env(
+            "AWS_SESSION_TOKEN",
+            "tok\nexport AWS_ENDPOINT_URL=http://127.0.0.1:1",
+        );
+    for format in &FORMATS[1..] {
+        let run = injected.credchain(&["configure", "export-credentials", "--format", format]);
+        run.expect_code(255);
+        assert_eq!(run.stdout, "", "{format}");
+        assert!(
+            run.stderr.starts_with(
+                "error: refusing to print AWS_SESSION_TOKEN: it contains a control character \
+                 (U+000A)"
+            ),
+            "{format}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("AWS_ENDPOINT_URL"), "{}", run.stderr);
+    }
+    // cmd.exe cannot quote `%`: refused rather than expanded.
+    let percent = TestEnv::new()
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXPORT")
+        .env("AWS_SECRET_ACCESS_KEY", "a%PATH%");
+    let run = percent.credchain(&["configure", "export-credentials", "--format", "windows-cmd"]);
+    run.expect_code(255);
+    assert!(
+        run.stderr.contains("AWS_SECRET_ACCESS_KEY") && !run.stderr.contains("PATH%"),
+        "{}",
+        run.stderr
     );
 }
 

@@ -1,5 +1,29 @@
 //! [`StdHttpClient`]: HTTP/1.1 over `std::net::TcpStream`, plain `http`
 //! only, one connection per request (`Connection: close`).
+//!
+//! Why not ureq, which already carries `https` (issue 8 §3)? Measured
+//! 2026-11-29 by routing plain `http` through [`super::UreqClient`] and
+//! running the IMDS, container and STS fault suites: 4 of 44 failed, one
+//! of them for a reason ureq cannot fix from outside:
+//!
+//! * **Proxies.** ureq 3.5 sends *every* proxied request through a
+//!   `CONNECT` tunnel (`ureq-proto` writes only origin-form request
+//!   targets). botocore (urllib3) sends plain `http` to an HTTP proxy in
+//!   absolute form (`GET http://169.254.169.254/latest/... HTTP/1.1`), and
+//!   many proxies refuse `CONNECT` to port 80 (squid's default
+//!   `deny CONNECT !SSL_ports`): IMDS through `HTTP_PROXY` would break
+//!   (`imds::proxy_is_used_for_imds_requests`,
+//!   `transport::plain_http_goes_through_the_proxy_in_absolute_form`).
+//! * A role name holding a space: `http::Uri` rejects the raw path, where
+//!   botocore sends `%20` (fixable by pre-encoding).
+//! * The total deadline is reported as ureq's `timeout: global` instead of
+//!   naming the deadline (wording only).
+//!
+//! Speed was no reason either way: 500 sequential loopback GETs of a
+//! 1,000-byte body took 0.80 ms each here and 2.66 ms each through ureq
+//! with a new agent per request (as [`super::UreqClient`] builds one), on
+//! the 2-core CI machine. This client stays until ureq can send
+//! absolute-form requests to a proxy.
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
@@ -294,8 +318,8 @@ impl Conn {
 
 fn too_large(max: usize) -> TransportError {
     err(
-        TransportErrorKind::ConnectionClosed,
-        format!("response body larger than {max} bytes"),
+        TransportErrorKind::ResponseTooLarge,
+        format!("response body larger than the {max}-byte limit"),
     )
 }
 
@@ -443,7 +467,7 @@ impl HttpClient for StdHttpClient {
         head.extend_from_slice(b"\r\n");
         head.extend_from_slice(&req.body);
 
-        let mut stream = connect(&dial, timeouts, deadline)?;
+        let mut stream = connect(&dial, timeouts, deadline).map_err(|e| blame_the_proxy(req, e))?;
         let left = deadline.saturating_duration_since(Instant::now());
         let _ =
             stream.set_write_timeout(Some(timeouts.read.min(left).max(Duration::from_millis(1))));
@@ -456,7 +480,7 @@ impl HttpClient for StdHttpClient {
             } else {
                 TransportErrorKind::ConnectionClosed
             };
-            err(kind, format!("sending the request: {e}"))
+            blame_the_proxy(req, err(kind, format!("sending the request: {e}")))
         })?;
         let mut conn = Conn {
             stream,
@@ -466,7 +490,14 @@ impl HttpClient for StdHttpClient {
             pos: 0,
         };
         let (status, headers) = loop {
-            let (status, headers) = read_head(&mut conn)?;
+            let (status, headers) = read_head(&mut conn).map_err(|e| {
+                // Closed before a single byte of the answer came back.
+                if conn.buf.is_empty() {
+                    blame_the_proxy(req, e)
+                } else {
+                    e
+                }
+            })?;
             // Interim 1xx responses precede the real one.
             if !(100..200).contains(&status) {
                 break (status, headers);
@@ -510,6 +541,29 @@ impl HttpClient for StdHttpClient {
             headers,
             body,
         })
+    }
+}
+
+/// Through a forwarding proxy, failing to connect, to send, or getting the
+/// connection closed before any answer is urllib3's `ProxyError`, which
+/// botocore reports as `ProxyConnectionError` naming the proxy (measured
+/// with botocore 1.43.11: a proxy that accepts and closes gives that, one
+/// that answers garbage gives `ConnectionClosedError`). The detail holds
+/// the proxy URL with its credentials masked.
+fn blame_the_proxy(req: &Request, e: TransportError) -> TransportError {
+    match &req.proxy {
+        Some(p)
+            if matches!(
+                e.kind(),
+                TransportErrorKind::Connect | TransportErrorKind::ConnectionClosed
+            ) =>
+        {
+            err(
+                TransportErrorKind::ProxyConnect,
+                format!("{} ({})", super::proxy::mask_proxy_url(p), e.detail()),
+            )
+        }
+        _ => e,
     }
 }
 

@@ -13,18 +13,21 @@
 //! byte per second would hold botocore forever), and caps the response
 //! size. `https` is not supported by it ([`HttpClient::supports_https`]):
 //! [`DefaultClient`], the session default, sends `https` through ureq 3
-//! (rustls) instead.
+//! (rustls) instead. Plain `http` stays on the std client because ureq 3
+//! cannot send a request to a proxy in absolute form, as botocore does;
+//! the measurements are in `client.rs`.
 //!
 //! [`proxy`] resolves the environment proxies botocore uses
 //! (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); a [`Request`] carries the one
 //! it goes through, and the root certificates to trust ([`CaBundle`],
 //! botocore's `verify=` / `AWS_CA_BUNDLE`) when not the webpki ones.
 
+mod bundle_tls;
 mod client;
 pub mod proxy;
 mod tls;
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,14 +35,6 @@ pub use client::StdHttpClient;
 pub use tls::{DefaultClient, UreqClient};
 
 use crate::os::{Random, RealRandom, RealSleep, Sleep};
-
-/// Header names whose values are secrets (never printed by `Debug`).
-const SECRET_HEADERS: [&str; 4] = [
-    "authorization",
-    "x-amz-sso_bearer_token",
-    "x-aws-ec2-metadata-token",
-    "x-amz-security-token",
-];
 
 /// An HTTP method the providers use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,7 +165,8 @@ impl fmt::Debug for Request {
             .headers
             .iter()
             .map(|(k, v)| {
-                let secret = SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                // One list of secret header names for every `Debug`.
+                let secret = credchain_sigv4::is_secret_header(k);
                 (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
             })
             .collect();
@@ -289,8 +285,8 @@ pub enum TransportErrorKind {
     /// The connection was refused or the host did not resolve
     /// (`EndpointConnectionError`).
     Connect,
-    /// The connection closed early or the response was malformed or too
-    /// large (`ConnectionClosedError`).
+    /// The connection closed early or the response was malformed
+    /// (`ConnectionClosedError`).
     ConnectionClosed,
     /// The URL cannot be requested (urllib3 `LocationParseError`, surfaced by
     /// botocore as `HTTPClientError`).
@@ -306,6 +302,10 @@ pub enum TransportErrorKind {
     /// The proxy could not be reached or refused the tunnel
     /// (`ProxyConnectionError`).
     ProxyConnect,
+    /// The response is larger than the client's cap (1 MiB by default).
+    /// botocore reads any size and has no such class: credchain's own
+    /// `ResponseTooLargeError`, not retried (the same answer would come).
+    ResponseTooLarge,
 }
 
 impl TransportErrorKind {
@@ -321,6 +321,7 @@ impl TransportErrorKind {
             | TransportErrorKind::Unsupported => "HTTPClientError",
             TransportErrorKind::Tls => "SSLError",
             TransportErrorKind::ProxyConnect => "ProxyConnectionError",
+            TransportErrorKind::ResponseTooLarge => "ResponseTooLargeError",
         }
     }
     /// Whether botocore retries it (`RETRYABLE_HTTP_ERRORS`).
@@ -498,6 +499,42 @@ impl UrlParts {
         (!host.is_empty()).then(|| host.to_lowercase())
     }
 
+    /// The `ValueError` CPython 3.11's `urlsplit` raises for this netloc
+    /// (`Invalid IPv6 URL` for unbalanced brackets; since 3.11.4 a
+    /// bracketed host must be an IPv6 address or an IPvFuture `vX.…`), or
+    /// `None` when it splits cleanly. botocore's `urlparse` calls raise it.
+    pub fn netloc_error(&self) -> Option<String> {
+        let (open, close) = (self.netloc.contains('['), self.netloc.contains(']'));
+        if open != close {
+            return Some("Invalid IPv6 URL".to_owned());
+        }
+        if !open {
+            return None;
+        }
+        let inner = self.netloc.split_once('[').map_or("", |(_, r)| r);
+        let host = inner.split_once(']').map_or(inner, |(h, _)| h);
+        if let Some(rest) = host.strip_prefix('v') {
+            // `\Av[a-fA-F0-9]+\..+\Z`
+            let ok = rest.split_once('.').is_some_and(|(hex, tail)| {
+                !hex.is_empty()
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !tail.is_empty()
+                    && !tail.contains('\n')
+            });
+            return (!ok).then(|| "IPvFuture address is invalid".to_owned());
+        }
+        match py_ip_address(host) {
+            Some(std::net::IpAddr::V6(_)) => None,
+            Some(std::net::IpAddr::V4(_)) => {
+                Some("An IPv4 address cannot be in brackets".to_owned())
+            }
+            None => Some(format!(
+                "{} does not appear to be an IPv4 or IPv6 address",
+                py_repr(host)
+            )),
+        }
+    }
+
     /// The port text after the host, if any.
     pub fn port_text(&self) -> Option<&str> {
         let hostport = self.netloc.rsplit('@').next().unwrap_or("");
@@ -507,6 +544,59 @@ impl UrlParts {
         };
         after.split_once(':').map(|(_, p)| p)
     }
+}
+
+/// Python's `ipaddress.ip_address(text)`: an IPv4 address in strict
+/// dotted-decimal (no leading zeros), else an IPv6 address, which may carry
+/// a non-empty `%scope` without another `%` (scope ids are IPv6-only:
+/// `127.0.0.1%x` is not an address). `None` where Python raises.
+pub fn py_ip_address(text: &str) -> Option<std::net::IpAddr> {
+    if let Ok(v4) = text.parse::<std::net::Ipv4Addr>() {
+        return Some(std::net::IpAddr::V4(v4));
+    }
+    let addr = match text.split_once('%') {
+        Some((_, scope)) if scope.is_empty() || scope.contains('%') => return None,
+        Some((addr, _)) => addr,
+        None => text,
+    };
+    // Rust's parser also reads `a.b.c.d` forms only as IPv4 above; an IPv6
+    // text always holds a colon.
+    if !addr.contains(':') {
+        return None;
+    }
+    addr.parse::<std::net::Ipv6Addr>()
+        .ok()
+        .map(std::net::IpAddr::V6)
+}
+
+/// Python's `repr()` of a `str`, for messages quoting one as Python does:
+/// single quotes unless the text holds `'` and no `"`.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 #[cfg(test)]

@@ -28,6 +28,27 @@ fn debug_redacts_secret_headers() {
     assert!(!d.contains("sekrit") && !d.contains("tok123"), "{d}");
     let d = format!("{:?}", Response::new(200, "{\"SecretAccessKey\":\"s3\"}"));
     assert!(!d.contains("s3"), "{d}");
+    // What the loopback test server records, too.
+    let rec = crate::testkit::Recorded {
+        method: "GET".into(),
+        path: "/".into(),
+        headers: vec![
+            ("authorization".into(), "sekrit".into()),
+            ("x-amz-security-token".into(), "tok123".into()),
+            ("accept".into(), "a/b".into()),
+            ("x-amz-sso_bearer_token".into(), "bearer9".into()),
+        ],
+        body: b"{\"refreshToken\":\"rt-secret\"}".to_vec(),
+    };
+    let d = format!("{rec:?}");
+    assert!(
+        !d.contains("sekrit")
+            && !d.contains("tok123")
+            && !d.contains("bearer9")
+            && !d.contains("rt-secret")
+            && d.contains("a/b"),
+        "{d}"
+    );
 }
 
 mod client {
@@ -70,13 +91,16 @@ mod client {
         for (text, why) in [
             (
                 "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n",
-                "larger than 10",
+                "larger than the 10-byte limit",
             ),
             (
                 "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort",
                 "before the body",
             ),
-            ("HTTP/1.1 200 OK\r\n\r\n0123456789ABC", "larger than 10"),
+            (
+                "HTTP/1.1 200 OK\r\n\r\n0123456789ABC",
+                "larger than the 10-byte limit",
+            ),
             (
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
                 "chunk size",
@@ -87,7 +111,14 @@ mod client {
         ] {
             let s = raw(text);
             let e = get(&s, &c).unwrap_err();
-            assert_eq!(e.kind(), TransportErrorKind::ConnectionClosed, "{text:?}");
+            // Over the cap: its own kind naming the limit, not a closed
+            // connection.
+            let want = if why.contains("limit") {
+                TransportErrorKind::ResponseTooLarge
+            } else {
+                TransportErrorKind::ConnectionClosed
+            };
+            assert_eq!(e.kind(), want, "{text:?}");
             assert!(e.to_string().contains(why), "{text:?}: {e}");
         }
     }
@@ -242,4 +273,40 @@ fn ca_bundle_needs_a_certificate_and_names_the_path() {
     );
     let key_only = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
     assert!(CaBundle::from_pem("/k.pem", key_only).is_err());
+}
+
+#[test]
+fn python_ip_address_and_bracket_rules() {
+    // python3.11: ipaddress.ip_address(x) / urllib.parse.urlsplit(u)
+    assert!(py_ip_address("127.0.0.1").is_some());
+    for bad in [
+        "127.0.0.1%x",
+        "127.0.0.1%",
+        "127.0.0.01",
+        "::1%",
+        "::1%a%b",
+        "localhost",
+        "",
+    ] {
+        assert_eq!(py_ip_address(bad), None, "{bad}");
+    }
+    assert!(py_ip_address("::1%lo").is_some_and(|a| a.is_loopback()));
+    let err = |u: &str| UrlParts::split(u).netloc_error();
+    assert_eq!(err("http://[::1%lo]:8/x"), None);
+    assert_eq!(err("http://[v1.fe]/"), None);
+    assert_eq!(
+        err("http://[v1.]/").as_deref(),
+        Some("IPvFuture address is invalid")
+    );
+    assert_eq!(err("http://[::1/").as_deref(), Some("Invalid IPv6 URL"));
+    assert_eq!(
+        err("http://[127.0.0.1]/").as_deref(),
+        Some("An IPv4 address cannot be in brackets")
+    );
+    assert_eq!(
+        err("http://[localhost]/").as_deref(),
+        Some("'localhost' does not appear to be an IPv4 or IPv6 address")
+    );
+    assert_eq!(py_repr("a'b"), "\"a'b\"");
+    assert_eq!(py_repr("a'\"\n"), "'a\\'\"\\n'");
 }

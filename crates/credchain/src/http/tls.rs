@@ -37,9 +37,18 @@ fn map_error(e: &ureq::Error) -> TransportError {
     let kind = match e {
         E::Timeout(T::Connect | T::Resolve) => TransportErrorKind::ConnectTimeout,
         E::Timeout(_) | E::BodyStalled => TransportErrorKind::ReadTimeout,
-        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
-            TransportErrorKind::Connect
+        // ureq's words for a proxy that closed the connection without
+        // answering the CONNECT: urllib3 then raises `RemoteDisconnected`,
+        // which botocore reports as `ConnectionClosedError` naming the
+        // endpoint (measured with botocore 1.43.11).
+        E::ConnectProxyFailed(why) if why == "proxy server did not respond" => {
+            TransportErrorKind::ConnectionClosed
         }
+        // The proxy answered the CONNECT with a non-200 status (502, 407):
+        // urllib3's `ProxyError`, botocore's `ProxyConnectionError`.
+        E::ConnectProxyFailed(_) => TransportErrorKind::ProxyConnect,
+        E::BodyExceedsLimit(_) => TransportErrorKind::ResponseTooLarge,
+        E::HostNotFound | E::ConnectionFailed => TransportErrorKind::Connect,
         E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
         // A failed handshake or certificate check surfaces from the rustls
         // stream as an I/O error wrapping the rustls error.
@@ -64,7 +73,7 @@ fn map_error(e: &ureq::Error) -> TransportError {
         _ => TransportErrorKind::ConnectionClosed,
     };
     let detail = match e {
-        E::BodyExceedsLimit(n) => format!("response body larger than {n} bytes"),
+        E::BodyExceedsLimit(n) => format!("response body larger than the {n}-byte limit"),
         other => other.to_string(),
     };
     TransportError::new(kind, detail)
@@ -75,7 +84,10 @@ fn map_error(e: &ureq::Error) -> TransportError {
 /// as `ProxyConnectionError` (timeouts keep their own classes).
 fn map_proxied_error(e: &ureq::Error, proxy: &str) -> TransportError {
     let mapped = map_error(e);
-    if mapped.kind() == TransportErrorKind::Connect {
+    if matches!(
+        mapped.kind(),
+        TransportErrorKind::Connect | TransportErrorKind::ProxyConnect
+    ) {
         TransportError::new(
             TransportErrorKind::ProxyConnect,
             format!(
@@ -95,17 +107,7 @@ impl HttpClient for UreqClient {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| map_error(&e))?),
             None => None,
         };
-        let mut tls = ureq::tls::TlsConfig::builder();
-        if let Some(bundle) = &req.ca_bundle {
-            let roots: Vec<ureq::tls::Certificate<'static>> = bundle
-                .certs_der()
-                .iter()
-                .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
-                .collect();
-            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
-        }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .tls_config(tls.build())
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
@@ -113,8 +115,28 @@ impl HttpClient for UreqClient {
             .timeout_connect(Some(timeouts.connect))
             .timeout_per_read(Some(timeouts.read))
             .timeout_global(Some(timeouts.total.max(Duration::from_millis(1))))
-            .build()
-            .into();
+            .build();
+        let agent: ureq::Agent = match &req.ca_bundle {
+            None => config.into(),
+            // ureq's connector chain with the TLS step trusting the bundle
+            // as OpenSSL does (see `bundle_tls`).
+            Some(bundle) => {
+                use ureq::unversioned::resolver::DefaultResolver;
+                use ureq::unversioned::transport::{
+                    ConnectProxyConnector, Connector as _, TcpConnector,
+                };
+                let tls = super::bundle_tls::BundleTlsConnector(super::bundle_tls::client_config(
+                    bundle,
+                )?);
+                // The order of ureq's `DefaultConnector`: a CONNECT tunnel
+                // when proxied, else TCP, then TLS.
+                let chain =
+                    ().chain(ConnectProxyConnector::default())
+                        .chain(TcpConnector::default())
+                        .chain(tls);
+                ureq::Agent::with_parts(config, chain, DefaultResolver::default())
+            }
+        };
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(req.url.as_str());

@@ -126,8 +126,19 @@ pub fn usable(doc: &Json, now: SystemTime) -> bool {
 }
 
 /// An in-memory cache (plain botocore keeps one per session, P-AR-8).
-#[derive(Debug, Default)]
+/// `Debug` shows only how many entries it holds: each is a set of
+/// credentials.
+#[derive(Default)]
 pub struct MemoryCache(Mutex<HashMap<String, Json>>);
+
+impl std::fmt::Debug for MemoryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |m| m.len());
+        f.debug_struct("MemoryCache")
+            .field("entries", &n)
+            .finish_non_exhaustive()
+    }
+}
 
 impl CredentialCache for MemoryCache {
     fn get(&self, key: &str) -> Option<Json> {
@@ -224,6 +235,17 @@ impl CredentialCache for JsonFileCache {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn memory_cache_debug_shows_no_credentials() {
+        let c = MemoryCache::default();
+        let entry = serde_json::json!({"Credentials": {"SecretAccessKey": "SENTINEL-sk",
+            "SessionToken": "SENTINEL-tok"}});
+        c.set("k", &entry).unwrap();
+        let d = format!("{c:?}");
+        assert!(!d.contains("SENTINEL"), "{d}");
+        assert!(d.contains("entries: 1"), "{d}");
+    }
 
     fn s(v: &str) -> CacheArg {
         CacheArg::Str(v.into())

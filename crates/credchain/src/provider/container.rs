@@ -15,7 +15,6 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -63,14 +62,10 @@ pub fn resolve_uri(get: impl Fn(&str) -> Option<String>) -> Option<String> {
     get(AWS_CONTAINER_CREDENTIALS_FULL_URI)
 }
 
+/// botocore's `_is_loopback_address`: `ip_address(hostname).is_loopback`
+/// (a scope id only after an IPv6 address: `127.0.0.1%x` is no address).
 fn is_loopback(host: &str) -> bool {
-    // Python's ip_address accepts an IPv6 scope id (`::1%lo`).
-    let addr = host.split('%').next().unwrap_or(host);
-    match addr.parse::<IpAddr>() {
-        Ok(IpAddr::V4(a)) => a.is_loopback(),
-        Ok(IpAddr::V6(a)) => host.contains(':') && a.is_loopback(),
-        Err(_) => false,
-    }
+    crate::http::py_ip_address(host).is_some_and(|a| a.is_loopback())
 }
 
 /// botocore's `_validate_allowed_url` (P-CONT-2): any `https` URL; for
@@ -78,8 +73,8 @@ fn is_loopback(host: &str) -> bool {
 /// Applied to relative URIs too (`/x@evil` makes the host `evil`).
 pub fn validate_url(url: &str) -> Result<(), Error> {
     let parts = UrlParts::split(url);
-    if parts.netloc.contains('[') != parts.netloc.contains(']') {
-        return Err(value_error("Invalid IPv6 URL"));
+    if let Some(e) = parts.netloc_error() {
+        return Err(value_error(&e));
     }
     if parts.scheme == "https" {
         return Ok(());

@@ -162,6 +162,10 @@ pub(crate) fn transport_message(
         TransportErrorKind::ProxyConnect => {
             format!("Failed to connect to proxy URL: \"{}\"", detail.detail())
         }
+        TransportErrorKind::ResponseTooLarge => format!(
+            "The response from endpoint URL \"{url}\" is larger than credchain accepts: {}",
+            detail.detail()
+        ),
         _ => format!("An HTTP Client raised an unhandled exception: {detail}"),
     }
 }

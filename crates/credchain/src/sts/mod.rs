@@ -238,6 +238,11 @@ fn leaves(xml: &str) -> Result<Vec<(String, String)>, String> {
             }
             Event::Text(t) => {
                 let s = t.xml_content().map_err(|e| e.to_string())?;
+                // expat (botocore) rejects anything but whitespace outside
+                // the root element; quick-xml reports it as text.
+                if path.is_empty() && !s.trim().is_empty() {
+                    return Err("syntax error: text outside the root element".into());
+                }
                 text.push_str(&s);
             }
             Event::GeneralRef(r) => {
@@ -267,6 +272,10 @@ fn leaves(xml: &str) -> Result<Vec<(String, String)>, String> {
     if !path.is_empty() {
         return Err("XML document ends inside an element".into());
     }
+    if out.is_empty() {
+        // expat's words for an empty document.
+        return Err("no element found".into());
+    }
     Ok(out)
 }
 
@@ -277,40 +286,131 @@ fn find<'a>(leaves: &'a [(String, String)], suffix: &str) -> Option<&'a str> {
         .map(|(_, t)| t.as_str())
 }
 
-/// The error of a non-2xx STS answer: `ErrorResponse/Error/{Code,Message}`
-/// (P-STS-2), or the HTTP status when the body is not that document.
+/// The error of a non-2xx STS answer, as botocore's query-protocol parser
+/// makes it (P-STS-2): a 5xx whose body is empty or starts with `<html>` is
+/// a generic error (code = the status, message = Python's reason phrase);
+/// any other body must be XML (else `ResponseParserError`, not retried),
+/// and its `Error/Code` / `Error/Message` default to `Unknown` as in
+/// `ClientError`.
 pub fn parse_error(operation: &str, status: u16, body: &str) -> Error {
-    let parsed = leaves(body).ok();
-    let code = parsed
-        .as_deref()
-        .and_then(|l| find(l, "Error/Code"))
-        .map_or_else(|| status.to_string(), str::to_owned);
-    let message = parsed
-        .as_deref()
-        .and_then(|l| find(l, "Error/Message"))
-        .map_or_else(|| http_reason(status).to_owned(), str::to_owned);
+    let trimmed = body.trim_matches(|c: char| c.is_ascii_whitespace());
+    if status >= 500 && (trimmed.is_empty() || trimmed.starts_with("<html>")) {
+        return Error::Service {
+            operation: operation.to_owned(),
+            code: status.to_string(),
+            message: http_reason(status).to_owned(),
+        };
+    }
+    let leaves = match leaves(body) {
+        Ok(l) => l,
+        Err(why) => return unparseable(&why),
+    };
+    let field = |k: &str| find(&leaves, k).map_or_else(|| "Unknown".to_owned(), str::to_owned);
     Error::Service {
         operation: operation.to_owned(),
-        code,
-        message,
+        code: field("Error/Code"),
+        message: field("Error/Message"),
     }
 }
 
+/// Python's `http.client.responses` (botocore's generic error message).
 fn http_reason(status: u16) -> &'static str {
     match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a Teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
-        _ => "Unknown",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "",
     }
 }
 
+/// botocore's `ResponseParserError` for a body that is not XML. Unlike
+/// botocore, the body itself is not quoted: it may hold credentials.
+fn unparseable(why: &str) -> Error {
+    Error::Unhandled {
+        class: "ResponseParserError",
+        message: format!(
+            "Unable to parse response ({why}), invalid XML received. Further retries may \
+             succeed"
+        ),
+    }
+}
+
+/// A well-formed answer without a field credchain needs. An assume-role
+/// answer fails that provider (`CredentialRetrievalError`); other calls
+/// blame the response, not a provider.
 fn malformed(operation: &str, why: &str) -> Error {
-    Error::CredentialRetrieval {
-        provider: Method::AssumeRole,
-        message: format!("malformed {operation} response from STS: {why}"),
+    match operation {
+        "AssumeRole" => Error::CredentialRetrieval {
+            provider: Method::AssumeRole,
+            message: format!("malformed {operation} response from STS: {why}"),
+        },
+        "AssumeRoleWithWebIdentity" => Error::CredentialRetrieval {
+            provider: Method::AssumeRoleWithWebIdentity,
+            message: format!("malformed {operation} response from STS: {why}"),
+        },
+        _ => Error::Unhandled {
+            class: "ResponseParserError",
+            message: format!("Unable to parse the {operation} response from STS: {why}"),
+        },
     }
 }
 
@@ -318,7 +418,7 @@ fn malformed(operation: &str, why: &str) -> Error {
 /// (P-STS-3) into botocore's response document, with `AccountId` added
 /// from the assumed-role ARN (P-AR-7).
 pub fn parse_assume_role(operation: &str, body: &str) -> Result<Json, Error> {
-    let l = leaves(body).map_err(|e| malformed(operation, &e))?;
+    let l = leaves(body).map_err(|e| unparseable(&e))?;
     let result = format!("{operation}Result/");
     let get = |name: &str| find(&l, &format!("{result}{name}"));
     let mut creds = Map::new();
@@ -449,7 +549,7 @@ pub struct CallerIdentity {
 /// Parses a successful `GetCallerIdentity` answer.
 pub fn parse_caller_identity(body: &str) -> Result<CallerIdentity, Error> {
     let op = "GetCallerIdentity";
-    let l = leaves(body).map_err(|e| malformed(op, &e))?;
+    let l = leaves(body).map_err(|e| unparseable(&e))?;
     let get = |k: &str| {
         find(&l, &format!("GetCallerIdentityResult/{k}"))
             .map(str::to_owned)

@@ -311,3 +311,35 @@ fn get_session_token_body_and_answer() {
         Some(1_893_553_445)
     );
 }
+
+#[test]
+fn error_answers_are_parsed_as_botocore_does() {
+    // botocore 1.43.11 against a loopback server answering get-caller-identity:
+    let svc = |e: Error| match e {
+        Error::Service { code, message, .. } => (code, message),
+        other => panic!("{other:?}"),
+    };
+    // 503 `<html>x</html>` → `(503) ...: Service Unavailable`.
+    assert_eq!(
+        svc(parse_error("GetCallerIdentity", 503, "<html>x</html>")),
+        ("503".into(), "Service Unavailable".into())
+    );
+    assert_eq!(
+        svc(parse_error("GetCallerIdentity", 502, "")),
+        ("502".into(), "Bad Gateway".into())
+    );
+    // 400 with an Error document lacking Code → `(Unknown) ...: m`.
+    assert_eq!(
+        svc(parse_error(
+            "GetCallerIdentity",
+            400,
+            "<ErrorResponse><Error><Message>m</Message></Error></ErrorResponse>"
+        )),
+        ("Unknown".into(), "m".into())
+    );
+    // 403 with an empty body → ResponseParserError (no element found).
+    for (status, body) in [(403, ""), (400, "not xml at all"), (500, "oops")] {
+        let e = parse_error("GetCallerIdentity", status, body);
+        assert_eq!(e.kind(), "ResponseParserError", "{status} {body:?}: {e}");
+    }
+}

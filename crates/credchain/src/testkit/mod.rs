@@ -20,8 +20,10 @@ use crate::http::{
     TransportErrorKind, UrlParts,
 };
 
-/// A request the server received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request the server received. `Debug` redacts the values of secret
+/// headers (`Authorization`, tokens), as [`Request`]'s does: test failure
+/// output must not show them either.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Recorded {
     /// `GET`, `PUT`, ...
     pub method: String,
@@ -31,6 +33,31 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body (read up to its `Content-Length`, at most 1 MiB).
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = if credchain_sigv4::is_secret_header(k) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), v)
+            })
+            .collect();
+        f.debug_struct("Recorded")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &headers)
+            // Request bodies carry secrets (CreateToken's refresh token and
+            // client secret): their size only.
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl Recorded {

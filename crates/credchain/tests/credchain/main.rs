@@ -2,6 +2,8 @@
 //! (one link step instead of one per file). Add new files as modules here.
 
 mod container;
+mod container_allowlist;
+mod error_kinds;
 mod imds;
 mod sso;
 mod sso_diff;

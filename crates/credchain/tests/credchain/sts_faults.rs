@@ -116,15 +116,30 @@ fn server_errors_are_retried_then_reported() {
 
 #[test]
 fn a_transient_5xx_then_success_recovers() {
+    // An empty 5xx body is botocore's generic error, which legacy mode
+    // retries.
     let run = run(|i| {
         if i == 0 {
-            Reply::Respond(503, "busy".into())
+            Reply::Respond(503, String::new())
         } else {
             Reply::Respond(200, OK.into())
         }
     });
     assert_eq!(run.result.as_deref().ok(), Some("ASIAFAULTOK"));
     assert_eq!(run.requests, 2);
+    // A 5xx whose body is neither empty, `<html>` nor XML fails botocore's
+    // parser: `ResponseParserError`, not retried (botocore 1.43.11, 503
+    // `busy`: one request).
+    let busy = self::run(|i| {
+        if i == 0 {
+            Reply::Respond(503, "busy".into())
+        } else {
+            Reply::Respond(200, OK.into())
+        }
+    });
+    let (kind, _) = busy.result.as_ref().unwrap_err();
+    assert_eq!(kind, "ResponseParserError");
+    assert_eq!(busy.requests, 1);
 }
 
 #[test]

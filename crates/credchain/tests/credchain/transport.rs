@@ -63,7 +63,24 @@ fn answer(s: &mut impl Write) {
 /// A TLS server answering GetCallerIdentity; the certificate is returned
 /// as PEM (for `AWS_CA_BUNDLE`) with the port and the request heads seen.
 fn tls_sts() -> (u16, String, Log) {
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    tls_sts_with(&rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap())
+}
+
+/// A self-signed **CA** certificate (`basicConstraints: CA:TRUE`) for
+/// `names`, the kind local endpoints use straight as their server
+/// certificate.
+fn self_signed_ca(names: &[&str]) -> rcgen::CertifiedKey<rcgen::KeyPair> {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let signing_key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&signing_key).unwrap();
+    rcgen::CertifiedKey { cert, signing_key }
+}
+
+/// [`tls_sts`] serving `ck`.
+fn tls_sts_with(ck: &rcgen::CertifiedKey<rcgen::KeyPair>) -> (u16, String, Log) {
     let pem = ck.cert.pem();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -416,4 +433,47 @@ fn invalid_bundle_is_an_ssl_error_naming_the_path() {
         );
     }
     assert!(sts_log.lock().unwrap().is_empty());
+}
+
+/// botocore (OpenSSL) trusts a certificate found in `AWS_CA_BUNDLE` even when
+/// the server presents that very CA certificate as its own; webpki alone
+/// says `CaUsedAsEndEntity`. Only that exact certificate, for the right
+/// host, is accepted.
+#[test]
+fn a_self_signed_ca_served_as_the_server_certificate_is_trusted() {
+    let home = tempfile::tempdir().unwrap();
+    let (sts, pem, log) = tls_sts_with(&self_signed_ca(&["127.0.0.1"]));
+    let bundle = write_bundle(home.path(), &pem);
+    let vars = |bundle: &str| {
+        vec![
+            ("AWS_ENDPOINT_URL_STS", format!("https://127.0.0.1:{sts}")),
+            ("AWS_CA_BUNDLE", bundle.to_owned()),
+        ]
+    };
+    let s = session(home.path(), &vars(&bundle));
+    assert_eq!(
+        caller(&s).unwrap(),
+        "arn:aws:iam::123456789012:user/loopback"
+    );
+    assert_eq!(log.lock().unwrap().len(), 1);
+    // A different CA in the bundle: refused.
+    let other = self_signed_ca(&["127.0.0.1"]).cert.pem();
+    let other_path = home.path().join("other.pem");
+    std::fs::write(&other_path, other).unwrap();
+    let s = session(home.path(), &vars(&other_path.display().to_string()));
+    assert_eq!(caller(&s).unwrap_err().kind(), "SSLError");
+    // The same CA certificate for another name: refused (host check kept).
+    let (sts2, pem2, log2) = tls_sts_with(&self_signed_ca(&["localhost.invalid"]));
+    let path2 = home.path().join("named.pem");
+    std::fs::write(&path2, pem2).unwrap();
+    let s = session(
+        home.path(),
+        &[
+            ("AWS_ENDPOINT_URL_STS", format!("https://127.0.0.1:{sts2}")),
+            ("AWS_CA_BUNDLE", path2.display().to_string()),
+        ],
+    );
+    let e = caller(&s).unwrap_err();
+    assert_eq!(e.kind(), "SSLError", "{e}");
+    assert!(log2.lock().unwrap().is_empty());
 }
