@@ -121,6 +121,9 @@ type Nested = Vec<(Option<String>, String)>;
 
 fn lenient_nested(value: &str) -> Nested {
     let mut out: Nested = Vec::new();
+    // Sub-key -> position in `out`, so a large block stays linear.
+    let mut at: std::collections::HashMap<&str, usize, crate::hash::FxBuildHasher> =
+        std::collections::HashMap::default();
     for line in value.split(is_py_line_break) {
         let line = text::py_strip(line);
         if line.is_empty() {
@@ -128,14 +131,13 @@ fn lenient_nested(value: &str) -> Nested {
         }
         match line.split_once('=') {
             Some((k, v)) => {
-                let k = text::py_strip(k).to_owned();
+                let k = text::py_strip(k);
                 let v = text::py_strip(v).to_owned();
-                match out
-                    .iter_mut()
-                    .find(|(ek, _)| ek.as_deref() == Some(k.as_str()))
-                {
-                    Some(e) => e.1 = v,
-                    None => out.push((Some(k), v)),
+                if let Some(&i) = at.get(k) {
+                    out[i].1 = v;
+                } else {
+                    at.insert(k, out.len());
+                    out.push((Some(k.to_owned()), v));
                 }
             }
             None => out.push((None, line.to_owned())),

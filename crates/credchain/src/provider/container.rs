@@ -127,6 +127,14 @@ fn read_token_file(os: &Os, path: &str) -> Result<String, Error> {
             io::ErrorKind::NotFound => ("FileNotFoundError", 2, "No such file or directory"),
             io::ErrorKind::IsADirectory => ("IsADirectoryError", 21, "Is a directory"),
             io::ErrorKind::PermissionDenied => ("PermissionError", 13, "Permission denied"),
+            // A FIFO, device or oversized file refused by the bounded
+            // read: its own message names the file and what was expected.
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+                return Error::Unhandled {
+                    class: "OSError",
+                    message: e.to_string(),
+                };
+            }
             _ => ("OSError", 5, "Input/output error"),
         };
         Error::Unhandled {

@@ -87,6 +87,14 @@ fn read_token(ctx: &Ctx<'_>, path: &str) -> Result<String, Error> {
                 ("PermissionError", "[Errno 13] Permission denied")
             }
             std::io::ErrorKind::IsADirectory => ("IsADirectoryError", "[Errno 21] Is a directory"),
+            // Refused by the bounded read (FIFO, device, oversized): its
+            // message names the file and what was expected.
+            std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+                return Error::Unhandled {
+                    class: "OSError",
+                    message: e.to_string(),
+                };
+            }
             _ => ("OSError", "cannot read file"),
         };
         Error::Unhandled {
