@@ -200,12 +200,35 @@ pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     if meta.len() > max {
         return Err(too_big());
     }
+    // A writer that cannot rename (bind mount, read-only directory)
+    // rewrites the file in place under an exclusive `flock`; a shared lock
+    // here means we never read it half-written. Bounded: a lock held longer
+    // than this (a stuck writer, or our own process) does not stop the read.
+    shared_lock_briefly(&file);
     let mut out = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(max.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 > max {
         return Err(too_big());
     }
     Ok(out)
+}
+
+/// How long a read waits for an in-place writer to finish.
+const READ_LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Takes a shared `flock` on `file` if it can within [`READ_LOCK_WAIT`];
+/// released when `file` is closed.
+fn shared_lock_briefly(file: &std::fs::File) {
+    let start = std::time::Instant::now();
+    loop {
+        match fs4::FileExt::try_lock_shared(file) {
+            Err(fs4::TryLockError::WouldBlock) if start.elapsed() < READ_LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            // Taken, unsupported here, or waited long enough: read anyway.
+            _ => return,
+        }
+    }
 }
 
 /// Reads `input` (stdin, where a pipe is legitimate) to its end, giving up
@@ -390,5 +413,49 @@ pub struct FixedClock(pub SystemTime);
 impl Clock for FixedClock {
     fn now(&self) -> SystemTime {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_wait_for_an_in_place_writer_holding_the_lock() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("config");
+        std::fs::write(&path, "old").expect("write");
+        let writer = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        fs4::FileExt::lock(&writer).expect("lock");
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| read_limited(&path, 1024).expect("read"));
+            std::thread::sleep(Duration::from_millis(100));
+            // Torn on purpose: a reader that did not wait would see this.
+            std::os::unix::fs::FileExt::write_all_at(&writer, b"ne", 0).expect("write");
+            std::thread::sleep(Duration::from_millis(50));
+            std::os::unix::fs::FileExt::write_all_at(&writer, b"new!", 0).expect("write");
+            fs4::FileExt::unlock(&writer).expect("unlock");
+            assert_eq!(reader.join().expect("join"), b"new!");
+        });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_regular_files_and_oversized_ones_are_refused() {
+        let e = read_limited(Path::new("/dev/zero"), 1024).expect_err("device");
+        assert!(e.to_string().contains("/dev/zero"), "{e}");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("big");
+        std::fs::write(&path, [b'x'; 2048]).expect("write");
+        let e = read_limited(&path, 1024).expect_err("too big");
+        assert!(e.to_string().contains("larger than 1024 bytes"), "{e}");
+        let e = read_pipe_limited(io::repeat(0), 1000, Duration::from_secs(10), "stdin")
+            .expect_err("endless");
+        assert!(e.to_string().contains("more than 1000 bytes"), "{e}");
     }
 }
