@@ -59,5 +59,11 @@ fn main() -> ExitCode {
             }
         },
     };
+    // Output that never reached stdout (`> /dev/full`) is a failure, as in
+    // the AWS CLI (`[Errno 28] No space left on device`, exit 255).
+    if let Some(e) = output::stdout_error() {
+        output::err_line(&format!("error: writing to stdout: {e}"));
+        return ExitCode::from(commands::EXIT_ERROR);
+    }
     ExitCode::from(code)
 }

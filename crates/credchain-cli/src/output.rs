@@ -6,10 +6,28 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// Writes to stdout; returns `false` if stdout is closed.
+/// The first stdout write error other than a closed pipe (a full disk,
+/// `> /dev/full`): the AWS CLI reports it and exits 255, and so does
+/// `main` (see [`stdout_error`]).
+static STDOUT_ERROR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Writes to stdout; returns `false` if stdout is closed or failed.
 pub(crate) fn out(s: &str) -> bool {
     let mut o = io::stdout().lock();
-    o.write_all(s.as_bytes()).and_then(|()| o.flush()).is_ok()
+    match o.write_all(s.as_bytes()).and_then(|()| o.flush()) {
+        Ok(()) => true,
+        // `credchain ... | head`: not an error worth reporting.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => false,
+        Err(e) => {
+            let _ = STDOUT_ERROR.set(e.to_string());
+            false
+        }
+    }
+}
+
+/// Why writing to stdout failed, if it did (other than a closed pipe).
+pub(crate) fn stdout_error() -> Option<&'static str> {
+    STDOUT_ERROR.get().map(String::as_str)
 }
 
 /// Writes a line to stderr.

@@ -121,6 +121,9 @@ type Nested = Vec<(Option<String>, String)>;
 
 fn lenient_nested(value: &str) -> Nested {
     let mut out: Nested = Vec::new();
+    // Sub-key -> position in `out`, so a large block stays linear.
+    let mut at: std::collections::HashMap<&str, usize, crate::hash::FxBuildHasher> =
+        std::collections::HashMap::default();
     for line in value.split(is_py_line_break) {
         let line = text::py_strip(line);
         if line.is_empty() {
@@ -128,14 +131,13 @@ fn lenient_nested(value: &str) -> Nested {
         }
         match line.split_once('=') {
             Some((k, v)) => {
-                let k = text::py_strip(k).to_owned();
+                let k = text::py_strip(k);
                 let v = text::py_strip(v).to_owned();
-                match out
-                    .iter_mut()
-                    .find(|(ek, _)| ek.as_deref() == Some(k.as_str()))
-                {
-                    Some(e) => e.1 = v,
-                    None => out.push((Some(k), v)),
+                if let Some(&i) = at.get(k) {
+                    out[i].1 = v;
+                } else {
+                    at.insert(k, out.len());
+                    out.push((Some(k.to_owned()), v));
                 }
             }
             None => out.push((None, line.to_owned())),
@@ -218,30 +220,57 @@ fn check_value(key: &str, value: &str, nested: bool) -> Result<(), EditError> {
     Ok(())
 }
 
-/// The semantic view as comparable data: `DEFAULT` first, then each section
-/// with its `(option, value)` pairs, line numbers dropped.
-type Projection = Vec<(String, Vec<(String, String)>)>;
-
-fn project(s: &Sections) -> Projection {
-    let pairs = |es: &[crate::Entry]| -> Vec<(String, String)> {
-        es.iter()
-            .map(|e| (e.name.clone(), e.value.clone()))
-            .collect()
-    };
-    let mut out = vec![("DEFAULT".to_owned(), pairs(&s.defaults))];
-    out.extend(
-        s.sections
-            .iter()
-            .map(|sec| (sec.name.clone(), pairs(&sec.entries))),
-    );
-    out
+/// Whether two option lists hold the same `(name, value)` pairs in the same
+/// order, ignoring the option `skip` (line numbers do not count).
+fn entries_eq(a: &[crate::Entry], b: &[crate::Entry], skip: Option<&str>) -> bool {
+    let keep = |e: &&crate::Entry| Some(e.name.as_str()) != skip;
+    let mut ai = a.iter().filter(keep);
+    let mut bi = b.iter().filter(keep);
+    loop {
+        match (ai.next(), bi.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.name == y.name && x.value == y.value => {}
+            _ => return false,
+        }
+    }
 }
 
-/// Removes `section`/`key` from a projection and returns its value.
-fn take(p: &mut Projection, section: &str, key: &str) -> Option<String> {
-    let sec = p.iter_mut().find(|(n, _)| n == section)?;
-    let i = sec.1.iter().position(|(k, _)| k == key)?;
-    Some(sec.1.remove(i).1)
+/// Whether `after` reads exactly like `before` except for `section`/`key`
+/// (lowercased). `may_create`: `section` may be new, as the last section,
+/// holding nothing but `key`. Compared in place, without copying either
+/// view: an edit of a 60 MB file must not hold extra copies of every value.
+fn same_except(
+    before: &Sections,
+    after: &Sections,
+    section: &str,
+    key: &str,
+    may_create: bool,
+) -> bool {
+    let skip = |name: &str| (name == section).then_some(key);
+    if !entries_eq(&before.defaults, &after.defaults, skip("DEFAULT")) {
+        return false;
+    }
+    let existed = section == "DEFAULT" || before.sections.iter().any(|s| s.name == section);
+    let mut b = before.sections.iter();
+    let mut a = after.sections.iter();
+    loop {
+        match (b.next(), a.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) => {
+                if x.name != y.name || !entries_eq(&x.entries, &y.entries, skip(&x.name)) {
+                    return false;
+                }
+            }
+            (None, Some(y)) => {
+                return may_create
+                    && !existed
+                    && y.name == section
+                    && a.next().is_none()
+                    && entries_eq(&[], &y.entries, Some(key));
+            }
+            (Some(_), None) => return false,
+        }
+    }
 }
 
 /// The own value of `section`/`key` (`DEFAULT` is the defaults section).
@@ -365,36 +394,39 @@ impl Document {
     /// text changed.
     fn commit(
         &mut self,
-        w: &Work,
+        w: Work,
         before: &Sections,
         section: &str,
         key: &str,
         expect: &Expect,
     ) -> Result<bool, EditError> {
-        let mut new_text = String::new();
-        for (t, eol) in w {
+        // Each copy of a large file is dropped as soon as the next one is
+        // made: peak memory stays a few times the file size.
+        let mut new_text = String::with_capacity(w.iter().map(|(t, _)| t.len() + 2).sum());
+        for (t, eol) in &w {
             new_text.push_str(t);
             new_text.push_str(eol.as_str());
         }
-        if new_text == self.to_string() {
+        drop(w);
+        if self.text_eq(&new_text) {
             return Ok(false);
         }
         let doc = Document::parse(&new_text);
+        drop(new_text);
         let after = doc
             .sections()
             .map_err(|_| EditError::WouldChangeOtherLines)?;
         let key = text::py_lower(key);
-        let mut b = project(before);
-        let mut a = project(&after);
-        take(&mut b, section, &key);
-        let got = take(&mut a, section, &key);
-        if !matches!(expect, Expect::Absent) && !b.iter().any(|(n, _)| n == section) {
-            // A set or `ensure_section` may create the section.
-            b.push((section.to_owned(), Vec::new()));
-        }
-        if a != b {
+        if !same_except(
+            before,
+            &after,
+            section,
+            &key,
+            !matches!(expect, Expect::Absent),
+        ) {
             return Err(EditError::WouldChangeOtherLines);
         }
+        let got = entry_value(&after, section, &key);
         let ok = match (expect, got) {
             (Expect::Absent | Expect::Section, None) => true,
             (Expect::Str(want), Some(v)) => *want == v,
@@ -406,6 +438,21 @@ impl Document {
         }
         *self = doc;
         Ok(true)
+    }
+
+    /// Whether the document's text is `s`, without building it.
+    fn text_eq(&self, s: &str) -> bool {
+        let mut rest = s;
+        for line in &self.lines {
+            let Some(r) = rest.strip_prefix(line.text.as_str()) else {
+                return false;
+            };
+            let Some(r) = r.strip_prefix(line.eol.as_str()) else {
+                return false;
+            };
+            rest = r;
+        }
+        rest.is_empty()
     }
 
     /// Whether `section` has a header in the document.
@@ -424,7 +471,7 @@ impl Document {
         let mut w = self.work();
         self.insert_in_section(&mut w, section, &[]);
         // No key is edited: the empty key never matches an option.
-        self.commit(&w, &before, section, "", &Expect::Section)
+        self.commit(w, &before, section, "", &Expect::Section)
     }
 
     /// Sets `key = value` in `section`, creating the section and key as
@@ -453,7 +500,7 @@ impl Document {
             };
             self.insert_in_section(&mut w, section, &[line]);
         }
-        self.commit(&w, &before, section, key, &Expect::Str(value.to_owned()))
+        self.commit(w, &before, section, key, &Expect::Str(value.to_owned()))
     }
 
     /// The comment lines in `from..=to`, which edits that drop a value's
@@ -476,7 +523,7 @@ impl Document {
         };
         let mut w = self.work();
         w.splice(p.line..=p.last, self.keep_comments(p.line + 1, p.last));
-        self.commit(&w, &before, section, key, &Expect::Absent)
+        self.commit(w, &before, section, key, &Expect::Absent)
     }
 
     /// The sub-property lines of the nested block at `p` whose sub-key is
@@ -566,7 +613,7 @@ impl Document {
                 }
             }
         }
-        self.commit(&w, &before, section, key, &Expect::Nested(want))
+        self.commit(w, &before, section, key, &Expect::Nested(want))
     }
 
     /// Removes `subkey` from the nested block `key =` of `section` (every
@@ -604,10 +651,10 @@ impl Document {
             for &i in subs.iter().rev() {
                 w.remove(i);
             }
-            self.commit(&w, &before, section, key, &Expect::Nested(want))
+            self.commit(w, &before, section, key, &Expect::Nested(want))
         } else {
             w.splice(p.line..=p.last, self.keep_comments(p.line + 1, p.last));
-            self.commit(&w, &before, section, key, &Expect::Absent)
+            self.commit(w, &before, section, key, &Expect::Absent)
         }
     }
 }

@@ -239,8 +239,21 @@ fn case_insensitive_match_and_default_section() {
     );
 }
 
+/// The semantic view as comparable data: `DEFAULT` first, then each section
+/// with its `(option, value)` pairs, line numbers dropped.
 fn own_view(s: &Sections) -> Vec<(String, Vec<(String, String)>)> {
-    super::project(s)
+    let pairs = |es: &[crate::Entry]| -> Vec<(String, String)> {
+        es.iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect()
+    };
+    let mut out = vec![("DEFAULT".to_owned(), pairs(&s.defaults))];
+    out.extend(
+        s.sections
+            .iter()
+            .map(|sec| (sec.name.clone(), pairs(&sec.entries))),
+    );
+    out
 }
 
 mod prop {

@@ -311,10 +311,17 @@ impl Sections {
     /// A section's options as `configparser.options()` + `get()` see them:
     /// its own options first, then `[DEFAULT]` options it does not override.
     pub fn options<'a>(&'a self, section: &'a Section) -> impl Iterator<Item = &'a Entry> + 'a {
+        // A set of the own names keeps this linear for large sections.
+        let own: std::collections::HashSet<&str, hash::FxBuildHasher> = if self.defaults.is_empty()
+        {
+            std::collections::HashSet::default()
+        } else {
+            section.entries.iter().map(|e| e.name.as_str()).collect()
+        };
         section.entries.iter().chain(
             self.defaults
                 .iter()
-                .filter(move |d| section.get(&d.name).is_none()),
+                .filter(move |d| !own.contains(d.name.as_str())),
         )
     }
 }
@@ -556,6 +563,10 @@ fn build<'t>(lines: impl Iterator<Item = (&'t str, LineKind)>) -> (Sections, Vec
         // Section name -> index, so 10,000-section files stay linear.
         let mut by_name: std::collections::HashMap<&str, usize, hash::FxBuildHasher> =
             std::collections::HashMap::default();
+        // (section, hash of the lowercased option name) -> first entry with
+        // that hash; section 0 is DEFAULT, i + 1 is sections[i].
+        let mut seen: std::collections::HashMap<(usize, u64), usize, hash::FxBuildHasher> =
+            std::collections::HashMap::default();
         let mut diags = Vec::new();
         // None = no section yet; Some(None) = DEFAULT; Some(Some(i)) = sections[i].
         let mut cur: Option<Option<usize>> = None;
@@ -617,7 +628,21 @@ fn build<'t>(lines: impl Iterator<Item = (&'t str, LineKind)>) -> (Sections, Vec
                         Some(i) => &mut sections[i],
                     };
                     let key = text::py_lower(&text[name.clone()]);
-                    if let Some(prev) = b.entries.iter().find(|e| e.name == key) {
+                    // One hash probe per option keeps a 100,000-key section
+                    // linear; the index stores a hash and a position, not a
+                    // copy of the name. Equal hashes are confirmed by
+                    // comparing names (a collision falls back to a scan).
+                    let sec_id = sec.map_or(0, |i| i + 1);
+                    let h = {
+                        use std::hash::BuildHasher;
+                        hash::FxBuildHasher::default().hash_one(key.as_str())
+                    };
+                    let dup = match seen.get(&(sec_id, h)) {
+                        Some(&i) if b.entries[i].name == key => Some(i),
+                        Some(_) => b.entries.iter().position(|e| e.name == key),
+                        None => None,
+                    };
+                    if let Some(prev) = dup.map(|i| &b.entries[i]) {
                         diags.push(Diagnostic {
                             line: lineno,
                             kind: DiagnosticKind::DuplicateOption {
@@ -628,6 +653,7 @@ fn build<'t>(lines: impl Iterator<Item = (&'t str, LineKind)>) -> (Sections, Vec
                         });
                         break;
                     }
+                    seen.entry((sec_id, h)).or_insert(b.entries.len());
                     b.entries.push(Entry {
                         name: key,
                         value: text[value.clone()].to_owned(),

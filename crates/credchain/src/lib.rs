@@ -55,6 +55,7 @@ pub mod config;
 pub mod credentials;
 pub mod env_vars;
 pub mod error;
+pub mod filelock;
 pub mod http;
 pub mod os;
 mod provider;

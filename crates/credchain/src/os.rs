@@ -19,6 +19,12 @@ use std::time::{Duration, SystemTime};
 pub trait Env: Send + Sync {
     /// The value of `key`, if set.
     fn get(&self, key: &str) -> Option<String>;
+    /// The value of `key` exactly as the OS holds it: paths taken from the
+    /// environment must not go through a lossy `String` (a non-UTF-8
+    /// `AWS_CONFIG_FILE` names a different file once converted).
+    fn get_os(&self, key: &str) -> Option<std::ffi::OsString> {
+        self.get(key).map(Into::into)
+    }
     /// The user's home directory when `HOME` is not set (Python falls back
     /// to the password database).
     fn fallback_home(&self) -> Option<PathBuf> {
@@ -105,6 +111,9 @@ impl Env for RealEnv {
         // conversion is the closest faithful behaviour for lookups.
         std::env::var_os(key).map(|v| v.to_string_lossy().into_owned())
     }
+    fn get_os(&self, key: &str) -> Option<std::ffi::OsString> {
+        std::env::var_os(key)
+    }
     fn fallback_home(&self) -> Option<PathBuf> {
         std::env::home_dir()
     }
@@ -116,7 +125,7 @@ pub struct RealFs;
 
 impl Fs for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_limited(path, MAX_READ)
     }
     fn file_type(&self, path: &Path) -> Option<FileType> {
         let md = std::fs::metadata(path).ok()?;
@@ -130,6 +139,129 @@ impl Fs for RealFs {
     }
     fn len(&self, path: &Path) -> Option<u64> {
         std::fs::metadata(path).ok().map(|m| m.len())
+    }
+}
+
+/// The most [`RealFs::read`] reads: the config-file limit
+/// ([`crate::config::MAX_FILE_SIZE`]); token files and CA bundles are far
+/// smaller.
+pub const MAX_READ: u64 = crate::config::MAX_FILE_SIZE;
+
+/// `O_NONBLOCK`: opening a FIFO for reading must not wait for a writer.
+#[cfg(unix)]
+#[allow(clippy::cast_possible_wrap)] // Small positive flag bits.
+pub(crate) fn nonblock_flags() -> i32 {
+    rustix::fs::OFlags::NONBLOCK.bits() as i32
+}
+
+/// Reads a whole *regular* file of at most `max` bytes: the one way side
+/// files (token files, `AWS_CREDENTIAL_FILE`, CA bundles, the config files,
+/// `configure import --csv FILE`) are read. A FIFO, a device (`/dev/zero`)
+/// or a directory is refused at once, without waiting for a writer and
+/// without reading, and so is a file larger than `max` (checked before and
+/// while reading, since a file can grow). Errors name the file and say what
+/// was expected; their [`io::ErrorKind`] is the OS's for OS errors and
+/// `InvalidInput` / `FileTooLarge`-like `InvalidData` for refusals.
+pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(nonblock_flags());
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{} is a directory; expected a file", path.display()),
+        ));
+    }
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is not a regular file (a pipe, socket or device); expected a file",
+                path.display()
+            ),
+        ));
+    }
+    let too_big = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is larger than {max} bytes; expected a smaller file",
+                path.display()
+            ),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    // A writer that cannot rename (bind mount, read-only directory)
+    // rewrites the file in place under an exclusive `flock`; a shared lock
+    // here means we never read it half-written. Bounded: a lock held longer
+    // than this (a stuck writer, or our own process) does not stop the read.
+    shared_lock_briefly(&file);
+    let mut out = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(max.saturating_add(1)).read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(out)
+}
+
+/// How long a read waits for an in-place writer to finish.
+const READ_LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Takes a shared `flock` on `file` if it can within [`READ_LOCK_WAIT`];
+/// released when `file` is closed.
+fn shared_lock_briefly(file: &std::fs::File) {
+    let start = std::time::Instant::now();
+    loop {
+        match fs4::FileExt::try_lock_shared(file) {
+            Err(fs4::TryLockError::WouldBlock) if start.elapsed() < READ_LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            // Taken, unsupported here, or waited long enough: read anyway.
+            _ => return,
+        }
+    }
+}
+
+/// Reads `input` (stdin, where a pipe is legitimate) to its end, giving up
+/// after `max` bytes or once `deadline` has passed with no end of input.
+/// The read runs on a helper thread, so a writer that never closes its end
+/// cannot hang the caller; on a timeout that thread is left blocked (the
+/// process is about to report the error and exit). `what` names the input
+/// in errors (`stdin`).
+pub fn read_pipe_limited<R: io::Read + Send + 'static>(
+    input: R,
+    max: u64,
+    deadline: Duration,
+    what: &str,
+) -> io::Result<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let r = io::Read::read_to_end(&mut input.take(max.saturating_add(1)), &mut buf);
+        let _ = tx.send(r.map(|_| buf));
+    });
+    match rx.recv_timeout(deadline) {
+        Ok(Ok(buf)) if buf.len() as u64 > max => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{what} holds more than {max} bytes; expected a short value"),
+        )),
+        Ok(r) => r,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "{what} did not end within {} s; expected input that ends (close the pipe)",
+                deadline.as_secs()
+            ),
+        )),
     }
 }
 
@@ -281,5 +413,49 @@ pub struct FixedClock(pub SystemTime);
 impl Clock for FixedClock {
     fn now(&self) -> SystemTime {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_wait_for_an_in_place_writer_holding_the_lock() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("config");
+        std::fs::write(&path, "old").expect("write");
+        let writer = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        fs4::FileExt::lock(&writer).expect("lock");
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| read_limited(&path, 1024).expect("read"));
+            std::thread::sleep(Duration::from_millis(100));
+            // Torn on purpose: a reader that did not wait would see this.
+            std::os::unix::fs::FileExt::write_all_at(&writer, b"ne", 0).expect("write");
+            std::thread::sleep(Duration::from_millis(50));
+            std::os::unix::fs::FileExt::write_all_at(&writer, b"new!", 0).expect("write");
+            fs4::FileExt::unlock(&writer).expect("unlock");
+            assert_eq!(reader.join().expect("join"), b"new!");
+        });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_regular_files_and_oversized_ones_are_refused() {
+        let e = read_limited(Path::new("/dev/zero"), 1024).expect_err("device");
+        assert!(e.to_string().contains("/dev/zero"), "{e}");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("big");
+        std::fs::write(&path, [b'x'; 2048]).expect("write");
+        let e = read_limited(&path, 1024).expect_err("too big");
+        assert!(e.to_string().contains("larger than 1024 bytes"), "{e}");
+        let e = read_pipe_limited(io::repeat(0), 1000, Duration::from_secs(10), "stdin")
+            .expect_err("endless");
+        assert!(e.to_string().contains("more than 1000 bytes"), "{e}");
     }
 }

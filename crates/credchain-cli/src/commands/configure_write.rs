@@ -3,13 +3,16 @@
 //! safe, format-preserving file writes live in `credchain::config::write`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 #[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
+use std::time::Duration;
 
 use credchain::Session;
-use credchain::config::write::{CREDENTIAL_FILE_KEYS, ConfigWriter, Edit, Target, WriteError};
+use credchain::config::write::{
+    CREDENTIAL_FILE_KEYS, ConfigWriter, Edit, Target, WriteError, WriteOptions,
+};
 use credchain::config::{FileKind, Value};
 
 use crate::cli::GlobalArgs;
@@ -134,6 +137,49 @@ fn writer(session: &Session) -> ConfigWriter {
     ConfigWriter::new(&*os.env, &*os.fs)
 }
 
+/// How long a write waits for another writer's lock: `CREDCHAIN_LOCK_TIMEOUT`
+/// seconds (tests shorten it), else the library default (10 s).
+fn lock_timeout(session: &Session) -> Duration {
+    session
+        .os()
+        .env
+        .get("CREDCHAIN_LOCK_TIMEOUT")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(
+            credchain::filelock::DEFAULT_TIMEOUT,
+            Duration::from_secs_f64,
+        )
+}
+
+/// Applies `edits` to one file: a lock wait is announced on stderr, and
+/// `--debug` says how the file was written (atomic rename or in place).
+pub(crate) fn update(
+    global: &GlobalArgs,
+    session: &Session,
+    kind: FileKind,
+    edits: &[Edit],
+) -> Result<bool, WriteError> {
+    let notice = |s: &str| output::err_line(s);
+    let opts = WriteOptions {
+        lock_timeout: lock_timeout(session),
+        notice: &notice,
+        ..WriteOptions::default()
+    };
+    let report = writer(session).update_with(kind, edits, &opts)?;
+    output::debug(global.debug, &report.describe());
+    Ok(report.written())
+}
+
+/// The most `configure set NAME -` reads from stdin: a value, not a file.
+const MAX_STDIN_VALUE: u64 = 1024 * 1024;
+
+/// How long `configure set NAME -` waits for a pipe on stdin to end.
+const STDIN_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The most `configure import --csv FILE` reads.
+const MAX_CSV: u64 = 16 * 1024 * 1024;
+
 /// `configure get NAME`: the `sso-session.NAME.KEY[.SUB]` and
 /// `services.NAME.KEY[.SUB]` forms that `set` writes are read here; every
 /// other name keeps AWS CLI v1's resolution in [`super::configure::get`].
@@ -195,12 +241,28 @@ pub(crate) fn set(global: &GlobalArgs, name: &str, value: &str) -> u8 {
         }
     };
     let value = if value == "-" {
-        let mut s = String::new();
-        if let Err(e) = io::stdin().read_to_string(&mut s) {
-            output::err_line(&format!("error: reading the value from stdin: {e}"));
-            return EXIT_ERROR;
+        // Capped, and bounded in time when stdin is a pipe or file (a
+        // writer that never closes must not hang us); a person typing at a
+        // terminal gets no deadline.
+        let deadline = if io::stdin().is_terminal() {
+            Duration::MAX
+        } else {
+            STDIN_DEADLINE
+        };
+        let read =
+            credchain::os::read_pipe_limited(io::stdin(), MAX_STDIN_VALUE, deadline, "stdin")
+                .and_then(|b| {
+                    String::from_utf8(b).map_err(|_| {
+                        io::Error::new(io::ErrorKind::InvalidData, "stdin is not valid UTF-8")
+                    })
+                });
+        match read {
+            Ok(s) => chomp(s),
+            Err(e) => {
+                output::err_line(&format!("error: reading the value from stdin: {e}"));
+                return EXIT_ERROR;
+            }
         }
-        chomp(s)
     } else {
         value.to_owned()
     };
@@ -220,7 +282,7 @@ pub(crate) fn set(global: &GlobalArgs, name: &str, value: &str) -> u8 {
             value,
         },
     };
-    match writer(&session).update(t.file, &[edit]) {
+    match update(global, &session, t.file, &[edit]) {
         Ok(_) => 0,
         Err(e) => write_failed(&e),
     }
@@ -248,7 +310,7 @@ pub(crate) fn unset(global: &GlobalArgs, name: &str) -> u8 {
             key: t.key,
         },
     };
-    match writer(&session).update(t.file, &[edit]) {
+    match update(global, &session, t.file, &[edit]) {
         Ok(_) => 0,
         Err(e) => write_failed(&e),
     }
@@ -429,13 +491,12 @@ pub(crate) fn interactive(global: &GlobalArgs) -> u8 {
             });
         }
     }
-    let w = writer(&session);
     for (kind, edits) in [
         (FileKind::Credentials, cred_edits),
         (FileKind::Config, config_edits),
     ] {
         if !edits.is_empty()
-            && let Err(e) = w.update(kind, &edits)
+            && let Err(e) = update(global, &session, kind, &edits)
         {
             return write_failed(&e);
         }
@@ -549,14 +610,21 @@ fn import_rows(
 /// releases did. Errors never repeat the argument unless it is a
 /// `file://` path: literal CSV holds a secret.
 fn csv_text(csv: &str) -> Result<String, String> {
+    // Bounded: a FIFO or device is refused at once, a huge file by size.
+    let read = |path: &str| {
+        credchain::os::read_limited(Path::new(path), MAX_CSV).and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not valid UTF-8"))
+        })
+    };
     if let Some(path) = csv.strip_prefix("file://") {
-        return std::fs::read_to_string(path).map_err(|e| {
+        return read(path).map_err(|e| {
             format!("Error parsing parameter '--csv': Unable to load paramfile {csv}: {e}")
         });
     }
     let looks_like_path = !csv.contains([',', '\n', '\r']);
     if looks_like_path && Path::new(csv).is_file() {
-        return std::fs::read_to_string(csv).map_err(|e| {
+        return read(csv).map_err(|e| {
             format!("Error parsing parameter '--csv': Unable to read the file it names: {e}")
         });
     }
@@ -615,7 +683,7 @@ pub(crate) fn import(global: &GlobalArgs, csv: &str, prefix: &str, skip_invalid:
             });
         }
     }
-    if let Err(e) = writer(&session).update(FileKind::Credentials, &edits) {
+    if let Err(e) = update(global, &session, FileKind::Credentials, &edits) {
         return write_failed(&e);
     }
     for p in replaced {

@@ -207,8 +207,7 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
     }
     let os = session.os();
     let writer = ConfigWriter::new(&*os.env, &*os.fs);
-    writer
-        .update(FileKind::Credentials, &edits)
+    super::configure_write::update(global, &session, FileKind::Credentials, &edits)
         .map_err(|e| e.to_string())?;
     output::debug(
         global.debug,

@@ -8,6 +8,7 @@ mod configure_read;
 mod configure_write;
 mod explain;
 mod export;
+mod files;
 mod mfa_login;
 mod requests;
 mod secrets;

@@ -75,18 +75,12 @@ fn sixteen_processes_needing_a_refresh_make_one_create_token_call() {
             Some("good-refreshed-rt-ok-race")
         );
     }
-    // The token file holds the refreshed token; no temp file is left.
+    // The token file holds the refreshed token; no temp file and no lock
+    // file is left (issue 9: locks exist only while held).
     let dir = env.home().join(".aws/sso/cache");
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        // Lock files (dot-names) may stay; temp files (`.credchain-*.tmp`) may not.
-        .filter(|n| {
-            !n.starts_with('.')
-                || std::path::Path::new(n)
-                    .extension()
-                    .is_some_and(|e| e == "tmp")
-        })
         .collect();
     assert_eq!(names, [format!("{}.json", token::sha1_hex("corp"))]);
     let text = std::fs::read_to_string(dir.join(&names[0])).unwrap();

@@ -11,7 +11,7 @@ pub mod write;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use credchain_ini::Sections;
 use credchain_ini::hash::FxBuildHasher;
@@ -160,27 +160,55 @@ impl<V> OrderedMap<V> {
     }
 }
 
-/// A profile's settings: a handful of entries, searched linearly, in one
-/// allocation.
+/// One section's own settings, in file order, with a hash index so large
+/// sections (100,000 keys) stay linear to merge and iterate.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Settings(Vec<(String, Setting)>);
+struct Settings(IndexMap<String, Setting, FxBuildHasher>);
 
 impl Settings {
     fn get(&self, key: &str) -> Option<&Setting> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.get(key)
     }
-    fn insert(&mut self, key: String, value: Setting) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
-        }
+}
+
+/// A section as one file defines it: its own settings, and the file's
+/// `[DEFAULT]` settings it inherits. Both are shared (`Arc`), never copied
+/// per section: 3,000 `[DEFAULT]` keys inherited by 3,000 sections cost one
+/// copy of the keys, not 9 million.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Layer {
+    own: Arc<Settings>,
+    defaults: Option<Arc<Settings>>,
+}
+
+impl Layer {
+    fn get(&self, key: &str) -> Option<&Setting> {
+        self.own
+            .get(key)
+            .or_else(|| self.defaults.as_ref()?.get(key))
+    }
+    /// configparser's `options()` order: own options, then inherited
+    /// `[DEFAULT]` ones the section does not override.
+    fn iter(&self) -> impl Iterator<Item = (&str, &Setting)> {
+        let own = &self.own;
+        let inherited = self
+            .defaults
+            .iter()
+            .flat_map(|d| d.0.iter())
+            .filter(move |(k, _)| !own.0.contains_key(k.as_str()));
+        own.0.iter().chain(inherited).map(|(k, v)| (k.as_str(), v))
     }
 }
 
 /// A profile (or any other section): its settings in file order.
+///
+/// A profile in both files is the config-file section with the
+/// credentials-file one layered over it (`over`), which is botocore's
+/// `dict.update` without copying either side.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
-    settings: Settings,
+    base: Layer,
+    over: Option<Layer>,
     /// The header line that defined this profile.
     header: Origin,
     /// The credentials-file header merged over a config-file profile.
@@ -190,7 +218,10 @@ pub struct Profile {
 impl Profile {
     /// A setting by its lowercased name.
     pub fn get(&self, key: &str) -> Option<&Setting> {
-        self.settings.get(key)
+        self.over
+            .as_ref()
+            .and_then(|o| o.get(key))
+            .or_else(|| self.base.get(key))
     }
     /// A setting's string value.
     pub fn get_str(&self, key: &str) -> Option<&str> {
@@ -203,17 +234,31 @@ impl Profile {
     }
     /// Whether the key is present (botocore's `key in profile`).
     pub fn contains(&self, key: &str) -> bool {
-        self.settings.get(key).is_some()
+        self.get(key).is_some()
     }
-    /// All settings in order.
+    /// All settings in order: Python's `dict.update` order, i.e. the
+    /// config-file keys where they were (with credentials-file values),
+    /// then keys only the credentials file has.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Setting)> {
-        self.settings.0.iter().map(|(k, v)| (k.as_str(), v))
+        let over = self.over.as_ref();
+        let base = &self.base;
+        let updated = base
+            .iter()
+            .map(move |(k, v)| (k, over.and_then(|o| o.get(k)).unwrap_or(v)));
+        let added = over
+            .into_iter()
+            .flat_map(Layer::iter)
+            .filter(move |(k, _)| base.get(k).is_none());
+        updated.chain(added)
     }
-    fn update_from(&mut self, other: &Profile) {
-        for (k, v) in &other.settings.0 {
-            self.settings.insert(k.clone(), v.clone());
+    /// `self` with `other` (a credentials-file section) layered over it.
+    fn merged_with(&self, other: &Profile) -> Profile {
+        Profile {
+            base: self.base.clone(),
+            over: Some(other.base.clone()),
+            header: self.header,
+            merged_header: Some(other.header),
         }
-        self.merged_header = Some(other.header);
     }
 }
 
@@ -312,48 +357,69 @@ pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, usize> {
 
 fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
     let Sections { defaults, sections } = sections;
-    let mut out = RawSections::with_capacity(sections.len());
-    for section in sections {
-        // configparser's options(): own options, then inherited [DEFAULT] ones.
-        let inherited = defaults
-            .iter()
-            .filter(|d| section.get(&d.name).is_none())
-            .cloned()
-            .collect::<Vec<_>>();
-        let name = section.name;
-        let header_line = section.line;
-        // Names are unique: the INI layer rejects duplicate options and
-        // inherited ones were filtered above, so entries are pushed as is.
-        let mut settings = Settings(Vec::with_capacity(section.entries.len() + inherited.len()));
-        for entry in section.entries.into_iter().chain(inherited) {
+    let bad_nested = |name: &str, line: usize| Error::ConfigParse {
+        path: path.to_owned(),
+        line: Some(line),
+        detail: format!(
+            "expected every indented line under `{name}` to be `key = value` \
+             (sub-properties take `=`, not `:`)"
+        ),
+    };
+    // Converts entries; a nested block botocore would reject is returned
+    // apart as `(name, line)` instead of being stored.
+    let to_settings = |entries: Vec<credchain_ini::Entry>| {
+        // Names are unique: the INI layer rejects duplicate options.
+        let mut map = IndexMap::with_capacity_and_hasher(entries.len(), FxBuildHasher::default());
+        let mut bad = Vec::new();
+        for entry in entries {
             let origin = Origin {
                 file: kind,
                 line: entry.line,
             };
             let value = if entry.value.starts_with('\n') {
-                Value::Nested(parse_nested(&entry.value).map_err(|()| Error::ConfigParse {
-                    path: path.to_owned(),
-                    line: Some(entry.line),
-                    detail: format!(
-                        "expected every indented line under `{}` to be `key = value` \
-                         (sub-properties take `=`, not `:`)",
-                        entry.name
-                    ),
-                })?)
+                if let Ok(v) = parse_nested(&entry.value) {
+                    Value::Nested(v)
+                } else {
+                    bad.push((entry.name, entry.line));
+                    continue;
+                }
             } else {
                 Value::Str(entry.value)
             };
-            settings.0.push((entry.name, Setting { value, origin }));
+            map.insert(entry.name, Setting { value, origin });
+        }
+        (Settings(map), bad)
+    };
+    // configparser's options(): own options, then inherited [DEFAULT] ones;
+    // the [DEFAULT] settings are built once and shared by every section.
+    let (defaults, bad_defaults) = to_settings(defaults);
+    let defaults = (!defaults.0.is_empty()).then(|| Arc::new(defaults));
+    let mut out = RawSections::with_capacity(sections.len());
+    for section in sections {
+        let (own, bad) = to_settings(section.entries);
+        // botocore parses each section's values in options() order and
+        // fails on the first bad one: own options first, then a bad
+        // [DEFAULT] block only where the section does not override it.
+        if let Some((name, line)) = bad.first().or_else(|| {
+            bad_defaults
+                .iter()
+                .find(|(name, _)| !own.0.contains_key(name.as_str()))
+        }) {
+            return Err(bad_nested(name, *line));
         }
         let profile = Profile {
-            settings,
+            base: Layer {
+                own: Arc::new(own),
+                defaults: defaults.clone(),
+            },
+            over: None,
             header: Origin {
                 file: kind,
-                line: header_line,
+                line: section.line,
             },
             merged_header: None,
         };
-        out.push((name, profile));
+        out.push((section.name, profile));
     }
     Ok(out)
 }
@@ -407,6 +473,18 @@ pub fn credentials_file_setting(env: &dyn Env) -> String {
         .unwrap_or_else(|| "~/.aws/credentials".into())
 }
 
+/// [`config_file_setting`] as the OS holds it (not converted to UTF-8).
+pub fn config_file_setting_os(env: &dyn Env) -> std::ffi::OsString {
+    env.get_os(env_vars::AWS_CONFIG_FILE)
+        .unwrap_or_else(|| "~/.aws/config".into())
+}
+
+/// [`credentials_file_setting`] as the OS holds it.
+pub fn credentials_file_setting_os(env: &dyn Env) -> std::ffi::OsString {
+    env.get_os(env_vars::AWS_SHARED_CREDENTIALS_FILE)
+        .unwrap_or_else(|| "~/.aws/credentials".into())
+}
+
 /// Maps a config-file section name to its profile (or sso-session /
 /// services) name: `profile NAME` split with shlex into exactly two tokens
 /// (P-CFG-4). `None` drops the section.
@@ -455,9 +533,9 @@ impl ConfigFiles {
     /// read first, as botocore does.
     pub fn load(env: &dyn Env, fs: &dyn Fs) -> Result<ConfigFiles, Error> {
         let cfg_setting = config_file_setting(env);
-        let cfg_path = paths::expand(&cfg_setting, env, fs);
+        let cfg_path = paths::expand_os(&config_file_setting_os(env), env, fs);
         let cred_setting = credentials_file_setting(env);
-        let cred_path = paths::expand(&cred_setting, env, fs);
+        let cred_path = paths::expand_os(&credentials_file_setting_os(env), env, fs);
         let size = |p: &Path| fs.len(p).unwrap_or(0);
         let (cfg, cred) = if size(&cfg_path) + size(&cred_path) > PARALLEL_PARSE_THRESHOLD {
             // The files are independent: parse the credentials file on a
@@ -600,11 +678,7 @@ impl ConfigFiles {
         let Some(config) = config else {
             return Some(creds);
         };
-        Some(self.merged[i].get_or_init(|| {
-            let mut p = config.clone();
-            p.update_from(creds);
-            p
-        }))
+        Some(self.merged[i].get_or_init(|| config.merged_with(creds)))
     }
     /// Profiles defined in the config file only (what the `config-file`
     /// provider reads, P-MERGE-3).

@@ -229,6 +229,12 @@ pub enum WriteError {
         /// Why.
         error: EditError,
     },
+    /// The file's lock could not be taken (another writer held it past the
+    /// timeout).
+    Lock {
+        /// Why.
+        error: crate::filelock::LockError,
+    },
 }
 
 impl fmt::Display for WriteError {
@@ -248,6 +254,7 @@ impl fmt::Display for WriteError {
                 write!(f, "{}: {detail}; not writing it", path.display())
             }
             WriteError::Edit { path, error } => write!(f, "{}: {error}", path.display()),
+            WriteError::Lock { error } => write!(f, "{error}"),
         }
     }
 }
@@ -257,6 +264,7 @@ impl std::error::Error for WriteError {
         match self {
             WriteError::Io { source, .. } => Some(source),
             WriteError::Edit { error, .. } => Some(error),
+            WriteError::Lock { error } => Some(error),
             _ => None,
         }
     }
@@ -302,11 +310,12 @@ pub struct ConfigWriter {
 }
 
 impl ConfigWriter {
-    /// The files the given environment points at.
+    /// The files the given environment points at. Paths are taken as the
+    /// OS gives them (a non-UTF-8 `AWS_CONFIG_FILE` is used byte for byte).
     pub fn new(env: &dyn Env, fs: &dyn Fs) -> ConfigWriter {
         ConfigWriter {
-            config: paths::expand(&super::config_file_setting(env), env, fs),
-            credentials: paths::expand(&super::credentials_file_setting(env), env, fs),
+            config: paths::expand_os(&super::config_file_setting_os(env), env, fs),
+            credentials: paths::expand_os(&super::credentials_file_setting_os(env), env, fs),
         }
     }
 
@@ -331,33 +340,132 @@ impl ConfigWriter {
     pub fn update(&self, kind: FileKind, edits: &[Edit]) -> Result<bool, WriteError> {
         update_file(self.path(kind), edits)
     }
+
+    /// [`ConfigWriter::update`] with a lock timeout and wait notice, saying
+    /// how the file was written.
+    pub fn update_with(
+        &self,
+        kind: FileKind,
+        edits: &[Edit],
+        opts: &WriteOptions<'_>,
+    ) -> Result<WriteReport, WriteError> {
+        update_file_with(self.path(kind), edits, opts)
+    }
+}
+
+/// How a write reached the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteMode {
+    /// A temp file renamed over the file: readers see the old or the new
+    /// text, even if the writer is killed.
+    Atomic,
+    /// The file rewritten in place under the lock, because a rename was
+    /// impossible (a bind-mounted file, a read-only directory, a file owned
+    /// by someone whose ownership a rename would take away).
+    InPlace,
+}
+
+/// What an update did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteReport {
+    /// The file written (symlinks resolved).
+    pub path: PathBuf,
+    /// `None` when nothing changed and nothing was written.
+    pub mode: Option<WriteMode>,
+    /// Why an atomic rename was not possible, when [`WriteMode::InPlace`].
+    pub fallback_reason: Option<String>,
+}
+
+impl WriteReport {
+    /// Whether the file was written.
+    pub fn written(&self) -> bool {
+        self.mode.is_some()
+    }
+    /// One line for `--debug`.
+    pub fn describe(&self) -> String {
+        match (self.mode, &self.fallback_reason) {
+            (None, _) => format!("{}: unchanged, not written", self.path.display()),
+            (Some(WriteMode::Atomic), _) => format!(
+                "{}: written atomically (temp file + rename)",
+                self.path.display()
+            ),
+            (Some(WriteMode::InPlace), reason) => format!(
+                "{}: written in place under the lock ({})",
+                self.path.display(),
+                reason.as_deref().unwrap_or("rename impossible")
+            ),
+        }
+    }
+}
+
+/// The rename used to replace a file; swapped by tests to simulate a
+/// bind-mounted file (`EBUSY`).
+pub type RenameFn = fn(&Path, &Path) -> io::Result<()>;
+
+/// How to write.
+pub struct WriteOptions<'a> {
+    /// The longest wait for another writer's lock.
+    pub lock_timeout: std::time::Duration,
+    /// Told once when the lock is taken by another process.
+    pub notice: &'a dyn Fn(&str),
+    /// Replaces `temp` by renaming it over `target`.
+    pub rename: RenameFn,
+}
+
+impl Default for WriteOptions<'_> {
+    fn default() -> Self {
+        WriteOptions {
+            lock_timeout: crate::filelock::DEFAULT_TIMEOUT,
+            notice: &|_| {},
+            rename: |from, to| fs::rename(from, to),
+        }
+    }
+}
+
+impl fmt::Debug for WriteOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteOptions")
+            .field("lock_timeout", &self.lock_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Applies `edits` to the file at `path` safely (see the module docs).
 /// A missing file (and missing parent directories, mode 0700) is created;
 /// with no effective change nothing is created or written.
 pub fn update_file(path: &Path, edits: &[Edit]) -> Result<bool, WriteError> {
-    // Edit the file a symlink points at, as an in-place writer would, rather
-    // than replacing the link with a regular file.
-    let target = match fs::canonicalize(path) {
-        Ok(p) => p,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_owned(),
-        Err(e) => return Err(io_err("resolving", path)(e)),
-    };
+    update_file_with(path, edits, &WriteOptions::default()).map(|r| r.written())
+}
+
+/// [`update_file`] with options, reporting how the file was written.
+pub fn update_file_with(
+    path: &Path,
+    edits: &[Edit],
+    opts: &WriteOptions<'_>,
+) -> Result<WriteReport, WriteError> {
+    // Edit the file a symlink points at, as the AWS CLI's in-place write
+    // does, rather than replacing the link; a dangling link's target is
+    // created, as the AWS CLI creates it.
+    let (target, via_link) = resolve_target(path)?;
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
     let name = target
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(std::ffi::OsStr::to_os_string)
         .ok_or_else(|| WriteError::NotAFile {
             path: target.clone(),
             detail: "the path names a directory".into(),
         })?;
-    // Only create directories when something will be written: check the
-    // edits against the current text first, without the lock.
-    if !dir.exists() {
+    let unchanged = WriteReport {
+        path: target.clone(),
+        mode: None,
+        fallback_reason: None,
+    };
+    if fs::symlink_metadata(&target).is_err() {
+        // Only create anything when something will be written: check the
+        // edits against an empty file first.
         let mut probe = Document::parse("");
         let mut changed = false;
         for e in edits {
@@ -367,13 +475,34 @@ pub fn update_file(path: &Path, edits: &[Edit]) -> Result<bool, WriteError> {
             })?;
         }
         if !changed {
-            return Ok(false);
+            return Ok(unchanged);
         }
-        create_dir_private(&dir)?;
+        // A link into a missing directory fails as the AWS CLI's does;
+        // only our own default layout gets its directories made.
+        if !via_link && !dir.exists() {
+            crate::filelock::create_private_dir(&dir)
+                .map_err(io_err("creating directory", &dir))?;
+        }
     }
-    let _lock = lock(&dir, &name)?;
+    let what = format!("writing {}", path.display());
+    let started = std::time::Instant::now();
+    let lock = loop {
+        let file = open_or_create(&target)?;
+        let wait = crate::filelock::LockWait {
+            timeout: opts.lock_timeout.saturating_sub(started.elapsed()),
+            what: what.clone(),
+            notice: opts.notice,
+        };
+        let lock = crate::filelock::FileLock::lock_open(file, &target, &wait)
+            .map_err(|error| WriteError::Lock { error })?;
+        // A writer before us may have renamed a new file over the one we
+        // locked; then lock that one.
+        if crate::filelock::same_file(lock.file(), &target) {
+            break lock;
+        }
+    };
     remove_stale_temps(&dir, &name);
-    let (old, mode) = read_existing(&target)?;
+    let (old, meta) = read_locked(lock.file(), &target)?;
     let mut doc = Document::parse(&old);
     if let Err(d) = doc.sections() {
         return Err(WriteError::Parse {
@@ -389,147 +518,302 @@ pub fn update_file(path: &Path, edits: &[Edit]) -> Result<bool, WriteError> {
             error,
         })?;
     }
+    if !changed {
+        return Ok(unchanged);
+    }
     let new = doc.to_string();
-    if !changed || new == old {
-        return Ok(false);
+    drop(doc);
+    if new == old {
+        return Ok(unchanged);
     }
-    replace(&dir, &name, &target, new.as_bytes(), mode)?;
-    Ok(true)
+    let (mode, fallback_reason) =
+        match replace_atomic(&dir, &name, &target, new.as_bytes(), &meta, opts.rename)? {
+            None => (WriteMode::Atomic, None),
+            Some(reason) => {
+                replace_in_place(lock.file(), &target, new.as_bytes(), old.as_bytes())?;
+                (WriteMode::InPlace, Some(reason))
+            }
+        };
+    drop(lock);
+    Ok(WriteReport {
+        path: target,
+        mode: Some(mode),
+        fallback_reason,
+    })
 }
 
-#[cfg(unix)]
-fn create_dir_private(dir: &Path) -> Result<(), WriteError> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io_err("creating directory", dir))
-}
-
-#[cfg(not(unix))]
-fn create_dir_private(dir: &Path) -> Result<(), WriteError> {
-    fs::create_dir_all(dir).map_err(io_err("creating directory", dir))
-}
-
-/// Held for the whole read-modify-write; dropping the file releases the
-/// `flock`.
-struct Lock(#[allow(dead_code)] File);
-
-fn lock(dir: &Path, name: &str) -> Result<Lock, WriteError> {
-    let path = dir.join(format!(".{name}.credchain.lock"));
-    let mut opts = OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+/// The file `path` finally names, following symlinks even when the last
+/// one dangles, and whether a symlink was followed.
+fn resolve_target(path: &Path) -> Result<(PathBuf, bool), WriteError> {
+    match fs::canonicalize(path) {
+        Ok(p) => return Ok((p, path_has_link(path))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err("resolving", path)(e)),
     }
-    let file = opts
-        .open(&path)
-        .map_err(io_err("opening lock file", &path))?;
-    // Called through the trait: std's inherent `File::lock` is newer than
-    // the workspace's minimum Rust version.
-    fs4::FileExt::lock(&file).map_err(io_err("locking", &path))?;
-    Ok(Lock(file))
+    let mut cur = path.to_owned();
+    let mut via_link = false;
+    // 40 hops, like the kernel's ELOOP limit.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next = fs::read_link(&cur).map_err(io_err("reading symlink", &cur))?;
+                cur = match cur.parent() {
+                    Some(d) if next.is_relative() => d.join(next),
+                    _ => next,
+                };
+                via_link = true;
+            }
+            _ => return Ok((cur, via_link)),
+        }
+    }
+    Err(WriteError::NotAFile {
+        path: path.to_owned(),
+        detail: "too many levels of symbolic links".into(),
+    })
+}
+
+fn path_has_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Opens the target read-only for locking and reading, creating it (0600)
+/// when missing. The name must not be a symlink (they were resolved), and
+/// a FIFO is never waited on (`O_NONBLOCK`).
+fn open_or_create(target: &Path) -> Result<File, WriteError> {
+    loop {
+        let mut opts = OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.custom_flags(crate::filelock::nofollow_flags() | crate::os::nonblock_flags());
+        }
+        match opts.open(target) {
+            Ok(f) => return Ok(f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("opening", target)(e)),
+        }
+        let mut create = OpenOptions::new();
+        create.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            create
+                .mode(0o600)
+                .custom_flags(crate::filelock::nofollow_flags());
+        }
+        match create.open(target) {
+            // Reopened read-only above on the next pass.
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_err("creating", target)(e)),
+        }
+    }
 }
 
 /// Temp files left by a writer that was killed before its rename. Only the
 /// lock holder creates them, so while we hold the lock any that exist are
 /// stale. Best effort: a leftover temp file is harmless.
-fn remove_stale_temps(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.");
+fn remove_stale_temps(dir: &Path, name: &std::ffi::OsStr) {
+    let mut prefix = b".".to_vec();
+    prefix.extend_from_slice(name.as_encoded_bytes());
+    prefix.push(b'.');
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let file = entry.file_name();
-        let file = file.to_string_lossy();
-        if file.starts_with(&prefix) && file.ends_with(".credchain.tmp") {
+        let bytes = file.as_encoded_bytes();
+        if bytes.starts_with(&prefix) && bytes.ends_with(b".credchain.tmp") {
             let _ = fs::remove_file(entry.path());
         }
     }
 }
 
-/// The current text and permission bits, or `("", None)` for a missing file.
-fn read_existing(path: &Path) -> Result<(String, Option<u32>), WriteError> {
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((String::new(), None)),
-        Err(e) => return Err(io_err("inspecting", path)(e)),
-    };
+/// The current text, read from the locked descriptor, and its metadata.
+fn read_locked(file: &File, path: &Path) -> Result<(String, fs::Metadata), WriteError> {
+    use std::io::Read as _;
+    let meta = file.metadata().map_err(io_err("inspecting", path))?;
     if !meta.is_file() {
         return Err(WriteError::NotAFile {
             path: path.to_owned(),
             detail: "not a regular file".into(),
         });
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(WriteError::NotAFile {
-            path: path.to_owned(),
-            detail: format!("larger than {MAX_FILE_SIZE} bytes"),
-        });
-    }
-    let bytes = fs::read(path).map_err(io_err("reading", path))?;
-    let text = decode_utf8(&bytes).map_err(|line| WriteError::Parse {
+    let too_big = || WriteError::NotAFile {
         path: path.to_owned(),
-        line,
-        detail: "not valid UTF-8; expected a UTF-8 text file".into(),
+        detail: format!("larger than {MAX_FILE_SIZE} bytes"),
+    };
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The size can change after the check: never read past the cap.
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err("reading", path))?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = decode_utf8(e.as_bytes()).err().unwrap_or(1);
+        WriteError::Parse {
+            path: path.to_owned(),
+            line,
+            detail: "not valid UTF-8; expected a UTF-8 text file".into(),
+        }
     })?;
-    Ok((text.to_owned(), mode_of(&meta)))
+    Ok((text, meta))
 }
 
-#[cfg(unix)]
-#[allow(clippy::unnecessary_wraps)] // `None` on platforms without modes.
-fn mode_of(meta: &fs::Metadata) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    Some(meta.permissions().mode() & 0o7777)
-}
-
-#[cfg(not(unix))]
-fn mode_of(_: &fs::Metadata) -> Option<u32> {
-    None
-}
-
-/// Writes `bytes` to a temp file next to `target`, fsyncs it, gives it
-/// `mode` (0600 for a new file) and renames it over `target`, then fsyncs
-/// the directory so the rename itself is durable.
-fn replace(
+/// Writes `bytes` to a temp file next to `target` with the old file's mode,
+/// owner and group, fsyncs it, renames it over `target` and fsyncs the
+/// directory. `Ok(Some(reason))` when a rename is impossible here (the
+/// caller then writes in place); errors that an in-place write would hit
+/// too (a full disk) are returned as errors.
+fn replace_atomic(
     dir: &Path,
-    name: &str,
+    name: &std::ffi::OsStr,
     target: &Path,
     bytes: &[u8],
-    mode: Option<u32>,
-) -> Result<(), WriteError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+    meta: &fs::Metadata,
+    rename: RenameFn,
+) -> Result<Option<String>, WriteError> {
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let mut tmp = match tempfile::Builder::new()
+        .prefix(&prefix)
         .suffix(".credchain.tmp")
         .tempfile_in(dir)
-        .map_err(io_err("creating a temp file in", dir))?;
+    {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Some(format!(
+                "cannot create a temp file in {}: {e}",
+                dir.display()
+            )));
+        }
+    };
     let tmp_path = tmp.path().to_owned();
     tmp.write_all(bytes).map_err(io_err("writing", &tmp_path))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        // tempfile creates 0600, which is what a new file gets.
-        if let Some(mode) = mode {
-            tmp.as_file()
-                .set_permissions(fs::Permissions::from_mode(mode))
-                .map_err(io_err("setting permissions on", &tmp_path))?;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let mine = tmp
+            .as_file()
+            .metadata()
+            .map_err(io_err("inspecting", &tmp_path))?;
+        // Keep the owner: root editing a user's file must leave it the
+        // user's. If we may not give it away, a rename would change the
+        // owner, so write in place instead (the AWS CLI always does).
+        if (mine.uid(), mine.gid()) != (meta.uid(), meta.gid())
+            && let Err(e) =
+                std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()))
+        {
+            return Ok(Some(format!(
+                "cannot give a new file owner {}:{}: {e}",
+                meta.uid(),
+                meta.gid()
+            )));
         }
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
+            .map_err(io_err("setting permissions on", &tmp_path))?;
     }
     #[cfg(not(unix))]
-    let _ = mode;
+    let _ = meta;
     tmp.as_file()
         .sync_all()
         .map_err(io_err("syncing", &tmp_path))?;
-    tmp.persist(target)
-        .map_err(|e| io_err("replacing", target)(e.error))?;
+    let tmp = tmp.into_temp_path();
+    if let Err(e) = rename(&tmp, target) {
+        // Dropping `tmp` removes the temp file.
+        return Ok(Some(format!(
+            "cannot rename over {}: {e}",
+            target.display()
+        )));
+    }
+    // Renamed: nothing of ours is left at the temp path to remove.
+    let _ = tmp.keep();
     #[cfg(unix)]
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err("syncing directory", dir))?;
+    Ok(None)
+}
+
+/// Rewrites the locked file in place: the new bytes over the old, then the
+/// length cut, then fsync. The inode, owner, mode and links stay. If a step
+/// fails the old text is written back, so the file is never left torn when
+/// the lock is released.
+fn replace_in_place(
+    locked: &File,
+    target: &Path,
+    new: &[u8],
+    old: &[u8],
+) -> Result<(), WriteError> {
+    let mut opts = OpenOptions::new();
+    opts.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(crate::filelock::nofollow_flags());
+    }
+    let file = opts
+        .open(target)
+        .map_err(io_err("opening for writing", target))?;
+    if !same_inode(locked, &file) {
+        return Err(WriteError::Io {
+            action: "writing in place",
+            path: target.to_owned(),
+            source: io::Error::other("the file was replaced while locked"),
+        });
+    }
+    let write = |bytes: &[u8]| -> io::Result<()> {
+        write_all_at(&file, bytes)?;
+        file.set_len(bytes.len() as u64)?;
+        file.sync_all()
+    };
+    if let Err(e) = write(new) {
+        let restored = write(old).is_ok();
+        return Err(WriteError::Io {
+            action: if restored {
+                "writing in place (the old text was put back)"
+            } else {
+                "writing in place (putting the old text back failed too)"
+            },
+            path: target.to_owned(),
+            source: e,
+        });
+    }
     Ok(())
+}
+
+#[cfg(unix)]
+fn same_inode(a: &File, b: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_inode(_: &File, _: &File) -> bool {
+    true
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &File, bytes: &[u8]) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, 0)
+}
+
+#[cfg(not(unix))]
+fn write_all_at(mut file: &File, bytes: &[u8]) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(bytes)
 }
 
 #[cfg(test)]
@@ -627,19 +911,16 @@ mod tests {
         let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().expect("dir")), 0o700);
-        assert_eq!(
-            mode(&tmp.path().join("new/dir/.credentials.credchain.lock")),
-            0o600
-        );
+        assert_eq!(mode(&tmp.path().join("new")), 0o700);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
         assert!(update_file(&path, &[set("default", "k", "w")]).expect("write"));
         assert_eq!(mode(&path), 0o640);
-        // No temp files are left behind.
+        // No temp or lock files are left behind.
         let names: Vec<_> = fs::read_dir(path.parent().expect("dir"))
             .expect("ls")
             .map(|e| e.expect("entry").file_name())
             .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(names, ["credentials"]);
     }
 
     #[test]
@@ -749,5 +1030,196 @@ mod tests {
             fs::read_to_string(&real).expect("read"),
             "[default]\nregion = x\n"
         );
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[cfg(unix)]
+    #[test]
+    #[allow(clippy::print_stderr)] // The one line saying why it was skipped.
+    fn owner_group_and_mode_are_kept_when_root_writes_a_users_file() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if rustix::process::geteuid().as_raw() != 0 {
+            eprintln!("skipped: needs root to chown the file to another user");
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("credentials");
+        fs::write(&path, "[default]\n# mine\naws_access_key_id = A\n").expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+        std::os::unix::fs::chown(&path, Some(65534), Some(65533)).expect("chown");
+        let r = update_file_with(
+            &path,
+            &[set("default", "aws_access_key_id", "B")],
+            &WriteOptions::default(),
+        )
+        .expect("write");
+        assert_eq!(r.mode, Some(WriteMode::Atomic));
+        let m = fs::metadata(&path).expect("meta");
+        assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (65534, 65533, 0o600));
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "[default]\n# mine\naws_access_key_id = B\n"
+        );
+    }
+
+    #[test]
+    fn a_failed_rename_falls_back_to_a_locked_in_place_write() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("credentials");
+        let text = "[default]\n# keep me\naws_access_key_id = A\nregion = a-long-value\n";
+        fs::write(&path, text).expect("write");
+        #[cfg(unix)]
+        let ino = {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(&path).expect("meta").ino()
+        };
+        // A bind-mounted file (Docker `-v ~/.aws/credentials:...`): rename
+        // over it fails with EBUSY.
+        let opts = WriteOptions {
+            rename: |_, _| Err(io::Error::from_raw_os_error(16)),
+            ..WriteOptions::default()
+        };
+        let grow =
+            update_file_with(&path, &[set("default", "output", "json")], &opts).expect("in place");
+        assert_eq!(grow.mode, Some(WriteMode::InPlace));
+        let why = grow.describe();
+        assert!(why.contains("in place") && why.contains("rename"), "{why}");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            format!("{text}output = json\n")
+        );
+        // Shrinking cuts the old tail: no stale bytes after the new end.
+        let rm = Edit::Remove {
+            target: Target::Section("default".into()),
+            key: "region".into(),
+        };
+        let shrink = update_file_with(&path, &[rm], &opts).expect("in place");
+        assert_eq!(shrink.mode, Some(WriteMode::InPlace));
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "[default]\n# keep me\naws_access_key_id = A\noutput = json\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(fs::metadata(&path).expect("meta").ino(), ino, "same file");
+        }
+        // The temp file of the failed rename is gone; no lock file either.
+        assert_eq!(names(tmp.path()), ["credentials"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_symlink_gets_its_target_created_like_the_aws_cli() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("aws");
+        fs::create_dir(&dir).expect("mkdir");
+        fs::create_dir(tmp.path().join("real")).expect("mkdir");
+        let link = dir.join("credentials");
+        std::os::unix::fs::symlink("../real/creds", &link).expect("symlink");
+        assert!(update_file(&link, &[set("default", "aws_access_key_id", "AKIAX")]).expect("w"));
+        // `aws configure set` (AWS CLI 1.45.11) did the same: link kept,
+        // target created 0600 with the section.
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        let real = tmp.path().join("real/creds");
+        assert_eq!(
+            fs::read_to_string(&real).expect("read"),
+            "[default]\naws_access_key_id = AKIAX\n"
+        );
+        assert_eq!(
+            fs::metadata(&real).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        // Into a missing directory the AWS CLI fails (`[Errno 2] No such
+        // file or directory`), and so do we, creating nothing.
+        let link2 = dir.join("config");
+        std::os::unix::fs::symlink(tmp.path().join("nowhere/config"), &link2).expect("symlink");
+        let e = update_file(&link2, &[set("default", "region", "x")]).expect_err("no dir");
+        assert!(e.to_string().contains("nowhere/config"), "{e}");
+        assert!(!tmp.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_with_a_message_then_an_error() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("credentials");
+        fs::write(&path, "[default]\n").expect("write");
+        let held = crate::filelock::FileLock::lock_open(
+            File::open(&path).expect("open"),
+            &path,
+            &crate::filelock::LockWait::quiet("test"),
+        )
+        .expect("lock");
+        let seen = std::sync::Mutex::new(Vec::new());
+        let notice = |s: &str| seen.lock().expect("mutex").push(s.to_owned());
+        let opts = WriteOptions {
+            lock_timeout: std::time::Duration::from_millis(200),
+            notice: &notice,
+            ..WriteOptions::default()
+        };
+        let e = update_file_with(&path, &[set("default", "k", "v")], &opts).expect_err("held");
+        assert!(matches!(e, WriteError::Lock { .. }), "{e:?}");
+        assert!(e.to_string().contains("gave up after"), "{e}");
+        assert_eq!(
+            *seen.lock().expect("mutex"),
+            [format!(
+                "waiting for another credchain to finish writing {}…",
+                path.display()
+            )]
+        );
+        assert_eq!(fs::read_to_string(&path).expect("read"), "[default]\n");
+        drop(held);
+        assert!(
+            update_file_with(&path, &[set("default", "k", "v")], &opts)
+                .expect("free")
+                .written()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    #[allow(clippy::print_stderr)] // The one line saying why it was skipped.
+    fn fifos_are_refused_without_blocking() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("config");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: mkfifo is not available");
+            return;
+        }
+        let e = update_file(&path, &[set("default", "k", "v")]).expect_err("fifo");
+        assert!(matches!(e, WriteError::NotAFile { .. }), "{e:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_paths_are_written_byte_for_byte() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let name = std::ffi::OsStr::from_bytes(b"config-\xff");
+        let path = tmp.path().join(name);
+        assert!(update_file(&path, &[set("default", "region", "x")]).expect("write"));
+        let listed: Vec<_> = fs::read_dir(tmp.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(listed, [name.to_os_string()]);
     }
 }

@@ -11,11 +11,13 @@
 //!   shapeless entry is a cache miss and gets rewritten, where botocore
 //!   raises `KeyError` (P-AR-12).
 //! * Writes: temp file in the cache directory (mode 0600), fsync, rename,
-//!   under an `flock` on `.<key>.json.credchain.lock`.
+//!   under a [`FileLock`] beside the entry (`.<key>.json.lock`, removed by
+//!   its holder; the directory, 0700 when we create it, is locked instead
+//!   when another user could write to it). Reads never create anything.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,6 +27,7 @@ use serde_json::Value as Json;
 use sha1::{Digest, Sha1};
 
 use crate::error::Error;
+use crate::filelock::{FileLock, LockWait};
 use crate::time::Timestamp;
 
 /// Seconds of validity an entry must still have to be used (P-AR-11).
@@ -189,32 +192,30 @@ impl JsonFileCache {
 impl CredentialCache for JsonFileCache {
     fn get(&self, key: &str) -> Option<Json> {
         let path = self.path(key);
-        let meta = fs::metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_ENTRY {
-            return None;
-        }
-        let bytes = fs::read(&path).ok()?;
+        // Regular files only, capped: a FIFO or device here is a miss.
+        let bytes = crate::os::read_limited(&path, MAX_ENTRY).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
     fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
-        fs::create_dir_all(&self.dir).map_err(|e| Self::io_error("creating", &self.dir, &e))?;
+        // 0700 like every other path that makes ~/.aws (the AWS CLI's own
+        // cache directory is private too).
+        crate::filelock::create_private_dir(&self.dir)
+            .map_err(|e| Self::io_error("creating", &self.dir, &e))?;
         let target = self.path(key);
-        let lock_path = self.dir.join(format!(".{key}.json.credchain.lock"));
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let lock: File = opts
-            .open(&lock_path)
-            .map_err(|e| Self::io_error("opening", &lock_path, &e))?;
-        fs4::FileExt::lock(&lock).map_err(|e| Self::io_error("locking", &lock_path, &e))?;
         let text = serde_json::to_string(value).map_err(|e| Error::Unhandled {
             class: "ValueError",
             message: format!("Value cannot be cached, must be JSON serializable: {e}"),
+        })?;
+        // The lock beside the entry exists only while held (see
+        // `filelock`), so the cache directory is never littered.
+        let lock = FileLock::acquire(
+            &target,
+            &LockWait::quiet(format!("writing {}", target.display())),
+        )
+        .map_err(|e| Error::Unhandled {
+            class: "OSError",
+            message: format!("credential cache: {e}"),
         })?;
         // tempfile creates the file with mode 0600.
         let mut tmp = tempfile::Builder::new()
@@ -234,6 +235,7 @@ impl CredentialCache for JsonFileCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
@@ -314,6 +316,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = JsonFileCache::new(dir.path().join("cli/cache"));
         assert!(cache.get("abc").is_none());
+        // Reads never create anything.
+        assert!(!dir.path().join("cli").exists());
         cache.set("abc", &doc("2026-11-29T03:43:19Z")).unwrap();
         assert_eq!(cache.get("abc"), Some(doc("2026-11-29T03:43:19Z")));
         #[cfg(unix)]
@@ -331,12 +335,20 @@ mod tests {
         }
         cache.set("abc", &doc("2027-01-01T00:00:00Z")).unwrap();
         assert_eq!(cache.get("abc"), Some(doc("2027-01-01T00:00:00Z")));
-        // No temp files are left behind.
+        // No temp or lock files are left behind.
         let names: Vec<String> = fs::read_dir(cache.dir())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.'))
             .collect();
         assert_eq!(names, ["abc.json"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Every directory the cache created is private.
+            for d in [dir.path().join("cli"), cache.dir().to_owned()] {
+                let mode = fs::metadata(&d).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o700, "{}", d.display());
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -103,7 +103,12 @@ fn value_error(message: &str) -> Error {
 /// Where the `Authorization` value came from, for `explain`.
 fn token_source(os: &Os) -> Option<(String, Result<String, Error>)> {
     if let Some(path) = os.env.get(AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) {
-        let read = read_token_file(os, &path);
+        // Read at the OS's bytes; `path` (lossy) is only for messages.
+        let os_path = os
+            .env
+            .get_os(AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)
+            .map_or_else(|| PathBuf::from(&path), PathBuf::from);
+        let read = read_token_file(os, &os_path, &path);
         return Some((
             format!("{AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE} ({path})"),
             read,
@@ -116,12 +121,20 @@ fn token_source(os: &Os) -> Option<(String, Result<String, Error>)> {
 
 /// Python's `open(path).read()`: the exception classes and messages it
 /// raises, and universal-newline translation.
-fn read_token_file(os: &Os, path: &str) -> Result<String, Error> {
-    let bytes = os.fs.read(Path::new(path)).map_err(|e| {
+fn read_token_file(os: &Os, os_path: &Path, path: &str) -> Result<String, Error> {
+    let bytes = os.fs.read(os_path).map_err(|e| {
         let (class, errno, text) = match e.kind() {
             io::ErrorKind::NotFound => ("FileNotFoundError", 2, "No such file or directory"),
             io::ErrorKind::IsADirectory => ("IsADirectoryError", 21, "Is a directory"),
             io::ErrorKind::PermissionDenied => ("PermissionError", 13, "Permission denied"),
+            // A FIFO, device or oversized file refused by the bounded
+            // read: its own message names the file and what was expected.
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+                return Error::Unhandled {
+                    class: "OSError",
+                    message: e.to_string(),
+                };
+            }
             _ => ("OSError", 5, "Input/output error"),
         };
         Error::Unhandled {

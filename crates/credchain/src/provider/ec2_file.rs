@@ -23,8 +23,14 @@ impl Provider for Ec2FileProvider {
         let Some(raw) = ctx.env(AWS_CREDENTIAL_FILE) else {
             return Outcome::Skipped(format!("{AWS_CREDENTIAL_FILE} not set"));
         };
-        // Only `~` is expanded here, not `$VAR`.
-        let path = std::path::PathBuf::from(paths::expand_user(&raw, &*ctx.os.env, &*ctx.os.fs));
+        // Only `~` is expanded here, not `$VAR`; the value is taken as the
+        // OS holds it, so a non-UTF-8 path names the same file.
+        let raw_os = ctx
+            .os
+            .env
+            .get_os(AWS_CREDENTIAL_FILE)
+            .unwrap_or_else(|| raw.clone().into());
+        let path = paths::expand_user_os(&raw_os, &*ctx.os.env, &*ctx.os.fs);
         // Any OS error opening the file is ConfigNotFound in botocore.
         let Ok(bytes) = ctx.os.fs.read(&path) else {
             return Outcome::Failed(Error::ConfigNotFound { path });

@@ -77,8 +77,15 @@ pub(crate) fn config(ctx: &Ctx<'_>, disable_env: bool) -> Result<Option<WebIdent
 
 /// Reads the token as Python's text-mode `open().read()` does: UTF-8,
 /// universal newlines, nothing stripped (P-WEB-3).
-fn read_token(ctx: &Ctx<'_>, path: &str) -> Result<String, Error> {
-    let bytes = ctx.os.fs.read(std::path::Path::new(path)).map_err(|e| {
+fn read_token(ctx: &Ctx<'_>, cfg: &WebIdentityConfig) -> Result<String, Error> {
+    let path = cfg.token_file.as_str();
+    // From the environment the path is taken as the OS holds it: a
+    // non-UTF-8 name must not turn into a lossily converted one.
+    let os_path = (cfg.source == AWS_WEB_IDENTITY_TOKEN_FILE)
+        .then(|| ctx.os.env.get_os(AWS_WEB_IDENTITY_TOKEN_FILE))
+        .flatten()
+        .map_or_else(|| std::path::PathBuf::from(path), std::path::PathBuf::from);
+    let bytes = ctx.os.fs.read(&os_path).map_err(|e| {
         let (class, errno) = match e.kind() {
             std::io::ErrorKind::NotFound => {
                 ("FileNotFoundError", "[Errno 2] No such file or directory")
@@ -87,6 +94,14 @@ fn read_token(ctx: &Ctx<'_>, path: &str) -> Result<String, Error> {
                 ("PermissionError", "[Errno 13] Permission denied")
             }
             std::io::ErrorKind::IsADirectory => ("IsADirectoryError", "[Errno 21] Is a directory"),
+            // Refused by the bounded read (FIFO, device, oversized): its
+            // message names the file and what was expected.
+            std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+                return Error::Unhandled {
+                    class: "OSError",
+                    message: e.to_string(),
+                };
+            }
             _ => ("OSError", "cannot read file"),
         };
         Error::Unhandled {
@@ -141,7 +156,7 @@ pub(crate) fn fetch(ctx: &Ctx<'_>, cfg: &WebIdentityConfig) -> Result<(Credentia
         .clone()
         .unwrap_or_else(|| default_session_name(ctx));
     // botocore reads the token before it creates the client.
-    let token = read_token(ctx, &cfg.token_file)?;
+    let token = read_token(ctx, cfg)?;
     let client = sts_client(ctx)?;
     // After the client (its region check comes first in botocore), before
     // anything is sent.

@@ -281,8 +281,8 @@ pub fn logout(
         })?;
         report.tokens_removed.push(path);
     }
-    let home = crate::config::paths::expand_user("~", &*os.env, &*os.fs);
-    let cli_cache = crate::cache::JsonFileCache::cli_dir(Path::new(&home));
+    let home = crate::config::paths::expand_user_os(std::ffi::OsStr::new("~"), &*os.env, &*os.fs);
+    let cli_cache = crate::cache::JsonFileCache::cli_dir(&home);
     for (path, doc) in json_files(&cli_cache) {
         if doc.get("ProviderType").and_then(Json::as_str) == Some("sso") {
             remove(&path)?;

@@ -31,11 +31,7 @@ const MAX_TOKEN_FILE: u64 = 1024 * 1024;
 
 /// `~/.aws/sso/cache` under the user's home (no env var moves it, P-SSO-3).
 pub fn cache_dir(env: &dyn Env, fs: &dyn Fs) -> PathBuf {
-    PathBuf::from(crate::config::paths::expand_user(
-        "~/.aws/sso/cache",
-        env,
-        fs,
-    ))
+    crate::config::paths::expand_user_os(std::ffi::OsStr::new("~/.aws/sso/cache"), env, fs)
 }
 
 /// Lower-case hex SHA-1 of `s`.
@@ -281,16 +277,10 @@ fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
     }
 }
 
-/// Creates `dir` (and missing parents) with mode 0700.
+/// Creates `dir` (and missing parents) with mode 0700, as every path that
+/// creates `~/.aws` does ([`crate::filelock::create_private_dir`]).
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Error> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir).map_err(|e| io_error("creating", dir, &e))
+    crate::filelock::create_private_dir(dir).map_err(|e| io_error("creating", dir, &e))
 }
 
 /// Writes `text` to `dir/<name>` atomically: temp file (0600) in `dir`,

@@ -85,9 +85,11 @@ pub struct StsClient<'a> {
     /// The environment proxy for the endpoint, fixed when the client is
     /// made (botocore's `EndpointCreator._get_proxies`).
     proxy: Option<String>,
-    /// The CA bundle path (`verify=`), read and parsed for each call as
-    /// urllib3 loads it for each connection.
+    /// The CA bundle path (`verify=`).
     ca_bundle: Option<String>,
+    /// The bundle read and parsed once for this client, not once per
+    /// attempt: a retry must not re-read a (possibly slow or huge) file.
+    ca_loaded: std::sync::OnceLock<Result<Option<crate::http::CaBundle>, TransportError>>,
     /// The `User-Agent` header value.
     user_agent: String,
     /// What decided the endpoint, kept so an explicit endpoint URL can be
@@ -224,6 +226,7 @@ impl<'a> StsClient<'a> {
             config: cfg,
             proxy: crate::http::proxy::environ_proxy(&*os.env, &endpoint.url),
             ca_bundle: ca_bundle_setting(os, profile),
+            ca_loaded: std::sync::OnceLock::new(),
             user_agent: crate::http::user_agent(&*os.env),
             os,
             net,
@@ -373,6 +376,10 @@ impl<'a> StsClient<'a> {
     /// `SSLError` naming the path (botocore: urllib3 wraps the `OSError` /
     /// `ssl.SSLError` of `load_verify_locations` in its `SSLError`).
     fn load_ca_bundle(&self) -> Result<Option<crate::http::CaBundle>, TransportError> {
+        self.ca_loaded.get_or_init(|| self.read_ca_bundle()).clone()
+    }
+
+    fn read_ca_bundle(&self) -> Result<Option<crate::http::CaBundle>, TransportError> {
         let Some(path) = &self.ca_bundle else {
             return Ok(None);
         };
