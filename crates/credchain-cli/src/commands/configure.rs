@@ -6,14 +6,7 @@ use credchain::config::Value;
 use credchain::{Credentials, Error, Session};
 
 use crate::cli::{ExportFormat, GlobalArgs};
-use crate::commands::EXIT_ERROR;
 use crate::output;
-
-/// Prints `error: ...` for a library error and returns the failure code.
-fn fail(e: &Error) -> u8 {
-    output::err_line(&format!("error: {e}"));
-    EXIT_ERROR
-}
 
 /// The AWS CLI's mask: 16 `*` then the last 4 characters.
 pub(crate) fn mask(v: &str) -> String {
@@ -34,7 +27,7 @@ pub(crate) fn list_profiles(global: &GlobalArgs) -> u8 {
             output::out(&o);
             0
         }
-        Err(e) => fail(&e),
+        Err(e) => super::fail(&e, global),
     }
 }
 
@@ -100,7 +93,7 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
             // v1 writes each row as it goes: the rows before the failure are
             // on stdout when the error is reported.
             output::out(&o);
-            return fail(&e);
+            return super::fail(&e, global);
         }
     }
     let region = if let Some(r) = env.get(credchain::env_vars::AWS_DEFAULT_REGION) {
@@ -121,7 +114,7 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
         Ok(None) => row(&mut o, "region", "<not set>", "None", "None"),
         Err(e) => {
             output::out(&o);
-            return fail(&e);
+            return super::fail(&e, global);
         }
     }
     output::out(&o);
@@ -212,7 +205,7 @@ pub(crate) fn get(global: &GlobalArgs, name: &str) -> u8 {
             1
         }
         Ok(Got::None) => 1,
-        Err(e) => fail(&e),
+        Err(e) => super::fail(&e, global),
     }
 }
 
@@ -277,14 +270,8 @@ pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u
             output::out(&format_credentials(&c, format));
             0
         }
-        Ok(None) => {
-            output::err_line("Unable to retrieve credentials: no credentials found");
-            EXIT_ERROR
-        }
-        Err(e) => {
-            output::err_line(&format!("Unable to retrieve credentials: {e}"));
-            EXIT_ERROR
-        }
+        Ok(None) => super::no_credentials(),
+        Err(e) => super::fail(&e, global),
     }
 }
 

@@ -6,6 +6,7 @@ use credchain::session::{ProfileSelection, Resolution};
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
+use crate::format::{self, Query};
 use crate::output;
 
 fn profile_line(p: &ProfileSelection) -> String {
@@ -86,7 +87,7 @@ fn to_text(r: &Resolution) -> String {
 }
 
 /// Runs `explain`; exit 0 with credentials, 1 without.
-pub(crate) fn run(global: &GlobalArgs) -> u8 {
+pub(crate) fn run(global: &GlobalArgs, query: Option<&Query>) -> u8 {
     let session = super::session(global);
     let r = session.explain();
     if global.debug {
@@ -97,13 +98,26 @@ pub(crate) fn run(global: &GlobalArgs) -> u8 {
             );
         }
     }
-    let text = match global.output {
-        Some(OutputFormat::Json) => {
+    let text = match (global.output, query) {
+        // `--query` selects from the JSON document, then formats as the AWS
+        // CLI would (json unless `--output text`).
+        (format, Some(q)) => match q.search(&to_json(&r)).and_then(|v| {
+            format::render(
+                &v,
+                format.unwrap_or(OutputFormat::Json),
+                "Explain",
+                output::terminal_width(),
+            )
+        }) {
+            Ok(t) => t,
+            Err(e) => return super::fail_msg(&e),
+        },
+        (Some(OutputFormat::Json), None) => {
             let mut t = serde_json::to_string_pretty(&to_json(&r)).unwrap_or_default();
             t.push('\n');
             t
         }
-        _ => to_text(&r),
+        (_, None) => to_text(&r),
     };
     output::out(&text);
     u8::from(r.result.is_err())

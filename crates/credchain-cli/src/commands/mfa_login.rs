@@ -170,17 +170,20 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
         global.debug,
         &format!(
             "mfa-login: GetSessionToken for profile {source} (keys from {}), serial {serial}, \
-             duration {:?}, writing profile {target}",
+             duration {}, writing profile {target}",
             creds.method(),
             args.duration_seconds
+                .map_or_else(|| "default".to_owned(), |d| format!("{d} s"))
         ),
     );
-    let temp = session
-        .sts_client()
+    if global.no_verify_ssl {
+        return Err(super::sts::NO_VERIFY_SSL.to_owned());
+    }
+    let temp = super::own_sts_client(&session, global)
         .and_then(|c| {
             c.get_session_token(&creds, args.duration_seconds, Some(&serial), Some(&code))
         })
-        .map_err(|e| format!("{}: {e}", e.kind()))?;
+        .map_err(|e| e.to_string())?;
     let section = Target::Section(target.clone());
     let mut edits = vec![
         Edit::Set {

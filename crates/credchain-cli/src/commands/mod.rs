@@ -6,15 +6,79 @@ pub(crate) mod explain;
 pub(crate) mod mfa_login;
 pub(crate) mod sts;
 
-use credchain::Session;
 use credchain::cache::JsonFileCache;
 use credchain::os::Os;
+use credchain::{Error, Session};
 
 use crate::cli::GlobalArgs;
 use crate::output;
 
 /// Exit code for a failed command (the AWS CLI's 255).
 pub(crate) const EXIT_ERROR: u8 = 255;
+
+/// The one voice every command fails in: `error: <what happened>` on
+/// stderr, then `hint: <what to do next>` where there is an obvious next
+/// step. Every failure of every command goes through here (or
+/// [`fail_msg`]), so one cause reads the same everywhere.
+pub(crate) fn fail(e: &Error, global: &GlobalArgs) -> u8 {
+    output::err_line(&format!("error: {e}"));
+    if let Some(h) = hint(e, global) {
+        output::err_line(&format!("hint: {h}"));
+    }
+    EXIT_ERROR
+}
+
+/// [`fail`] for a failure that is not a library error.
+pub(crate) fn fail_msg(message: &str) -> u8 {
+    output::err_line(&format!("error: {message}"));
+    EXIT_ERROR
+}
+
+/// The chain found nothing: the AWS CLI's sentence, with our command.
+pub(crate) fn no_credentials() -> u8 {
+    fail_msg(NO_CREDENTIALS)
+}
+
+/// What `aws` says when no provider found credentials, with our command.
+pub(crate) const NO_CREDENTIALS: &str = "Unable to locate credentials. You can configure \
+     credentials by running \"credchain configure\".";
+
+/// The next step for errors that have an obvious one.
+pub(crate) fn hint(e: &Error, global: &GlobalArgs) -> Option<String> {
+    let profile = global
+        .profile
+        .clone()
+        .filter(|p| !p.is_empty())
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    let section = if profile == "default" {
+        "[default]".to_owned()
+    } else {
+        format!("[profile {profile}]")
+    };
+    match e.kind() {
+        "NoRegionError" => Some(format!(
+            "add `region = us-east-1` (your region) to `{section}` in ~/.aws/config, \
+             or pass --region"
+        )),
+        "ProfileNotFound" => Some(
+            "`credchain configure list-profiles` lists the profiles; \
+             `credchain configure --profile NAME` creates one"
+                .to_owned(),
+        ),
+        "NoCredentialsError" | "PartialCredentialsError" => Some(format!(
+            "run `credchain configure{}` to store access keys, or `credchain explain` \
+             to see what each source found",
+            if profile == "default" {
+                String::new()
+            } else {
+                format!(" --profile {profile}")
+            }
+        )),
+        "ConfigParseError" => Some("fix the named line; nothing was changed".to_owned()),
+        _ => None,
+    }
+}
 
 /// Builds the session the global flags describe; with `--debug`, traces
 /// the profile selection and the files it reads (paths only, no values).
@@ -56,10 +120,10 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
                     output::debug(
                         true,
                         &format!(
-                            "{} -> {}: {:?}",
+                            "{} -> {}: {}",
                             file.configured,
                             file.path.display(),
-                            file.status
+                            file_status(&file.status)
                         ),
                     );
                 }
@@ -68,4 +132,32 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
         }
     }
     session
+}
+
+/// The STS client for a command's own call, with the AWS CLI's
+/// `--endpoint-url`, `--ca-bundle`, `--cli-connect-timeout` and
+/// `--cli-read-timeout` applied (`--no-verify-ssl` is refused before).
+pub(crate) fn own_sts_client<'a>(
+    session: &'a Session,
+    global: &GlobalArgs,
+) -> Result<credchain::sts::client::StsClient<'a>, Error> {
+    let mut c = session.sts_client()?;
+    if let Some(url) = &global.endpoint_url {
+        c = c.with_endpoint_url(url)?;
+    }
+    if let Some(path) = &global.ca_bundle {
+        c = c.with_ca_bundle(path);
+    }
+    Ok(c.with_timeouts(global.cli_connect_timeout, global.cli_read_timeout))
+}
+
+/// A config file's state in words (for `--debug`).
+fn file_status(s: &credchain::config::FileStatus) -> String {
+    use credchain::config::FileStatus;
+    match s {
+        FileStatus::Missing => "missing".to_owned(),
+        FileStatus::NotAFile => "not a regular file (ignored)".to_owned(),
+        FileStatus::Unreadable(why) => format!("unreadable, treated as empty ({why})"),
+        FileStatus::Loaded => "loaded".to_owned(),
+    }
 }

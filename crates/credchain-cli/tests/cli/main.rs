@@ -9,6 +9,8 @@ mod configure_write;
 mod explain;
 mod export;
 mod mfa_login;
+mod query;
 mod secrets;
 mod sts;
 mod util;
+mod voice;
