@@ -65,7 +65,12 @@ python3 scripts/verify_assume_role_vectors.py --check
 python3 scripts/verify_sts_vectors.py --check
 python3 tests/differential/imds_diff.py --check-exceptions
 echo "== differential test against botocore"
-cargo build --locked -p credchain-cli
+# The binary `cargo test --workspace` already built for the CLI's integration
+# tests (target/debug/credchain). A separate `cargo build -p credchain-cli`
+# would resolve features without the dev-dependencies (libc `extra_traits`,
+# serde `derive`, credchain `test-util`) and rebuild a dozen crates; this
+# `--no-run` is a no-op that only guarantees the binary is current.
+cargo test --workspace --locked --no-run --quiet
 # Wherever cargo puts it (CARGO_TARGET_DIR may be set).
 BIN="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/credchain"

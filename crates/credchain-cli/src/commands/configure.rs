@@ -100,12 +100,20 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
         Ok(Some((r, "env".to_owned(), "AWS_DEFAULT_REGION".to_owned())))
     } else {
         session.scoped_profile().map(|p| {
-            p.and_then(|p| p.get_str("region")).map(|r| {
-                (
-                    r.to_owned(),
-                    "config-file".to_owned(),
-                    credchain::config::config_file_setting(&*env),
-                )
+            p.and_then(|p| p.get("region")).and_then(|s| {
+                // Deliberate difference (aws-cli#9856): a region read from
+                // the credentials file is shown there; the AWS CLI v1 always
+                // says config-file ~/.aws/config.
+                let (kind, location) = if s.origin.file == credchain::config::FileKind::Credentials
+                {
+                    (
+                        "credentials-file",
+                        credchain::config::credentials_file_setting(&*env),
+                    )
+                } else {
+                    ("config-file", credchain::config::config_file_setting(&*env))
+                };
+                Some((s.value.as_str()?.to_owned(), kind.to_owned(), location))
             })
         })
     };

@@ -4,6 +4,7 @@
 //! scripts/test.sh installs.
 
 mod bad_input;
+mod configure_eof;
 mod configure_read;
 mod configure_write;
 mod explain;
