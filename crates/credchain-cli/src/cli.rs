@@ -153,8 +153,15 @@ pub(crate) enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Walk the whole credential chain and say why each source won or was skipped.
-    Explain,
+    /// Walk the whole credential chain and say why each source won or was
+    /// skipped. May call STS (role profiles) and write the AWS CLI cache.
+    Explain {
+        /// Neither read nor write the AWS CLI's credential cache
+        /// (~/.aws/cli/cache): resolve as a boto3 program does (it caches in
+        /// memory only), calling STS for role profiles.
+        #[arg(long)]
+        no_cache: bool,
+    },
     /// Read and write configuration and credentials (the `aws configure`
     /// family). Without a subcommand: prompt for keys, region and output.
     Configure {

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     );
     // `explain` has its own text and the JSON contract; a table of it is a
     // usage error, not silently text.
-    if matches!(cli.command, Command::Explain) && g.output == Some(OutputFormat::Table) {
+    if matches!(cli.command, Command::Explain { .. }) && g.output == Some(OutputFormat::Table) {
         cli::command()
             .error(
                 clap::error::ErrorKind::InvalidValue,
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Err(e) => return ExitCode::from(commands::fail_msg(&e)),
     };
     let code = match &cli.command {
-        Command::Explain => commands::explain::run(g, query.as_ref()),
+        Command::Explain { no_cache } => commands::explain::run(g, query.as_ref(), *no_cache),
         Command::Sts {
             command: StsCommand::GetCallerIdentity,
         } => commands::sts::get_caller_identity(g, query.as_ref()),

@@ -61,11 +61,16 @@ pub(crate) fn hint(e: &Error, global: &GlobalArgs) -> Option<String> {
             "add `region = us-east-1` (your region) to `{section}` in ~/.aws/config, \
              or pass --region"
         )),
-        "ProfileNotFound" => Some(
-            "`credchain configure list-profiles` lists the profiles; \
-             `credchain configure --profile NAME` creates one"
-                .to_owned(),
-        ),
+        "ProfileNotFound" => {
+            let missing = match e {
+                Error::ProfileNotFound { profile } => profile.as_str(),
+                _ => profile.as_str(),
+            };
+            Some(format!(
+                "{} `credchain configure --profile {missing}` creates it.",
+                profiles_help(&session(global), missing)
+            ))
+        }
         "NoCredentialsError" | "PartialCredentialsError" => Some(format!(
             "run `credchain configure{}` to store access keys, or `credchain explain` \
              to see what each source found",
@@ -83,6 +88,12 @@ pub(crate) fn hint(e: &Error, global: &GlobalArgs) -> Option<String> {
 /// Builds the session the global flags describe; with `--debug`, traces
 /// the profile selection and the files it reads (paths only, no values).
 pub(crate) fn session(global: &GlobalArgs) -> Session {
+    session_with_cache(global, true)
+}
+
+/// [`session`], with or without the AWS CLI's file cache for assumed-role
+/// and web-identity answers (`explain --no-cache`: as a boto3 program).
+pub(crate) fn session_with_cache(global: &GlobalArgs, file_cache: bool) -> Session {
     let mut b = Session::builder().os(Os::real());
     // The AWS CLI sets the profile only `if args.profile:`, so an empty
     // `--profile ''` selects nothing and the env/default profile applies.
@@ -94,10 +105,11 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
     }
     // As the AWS CLI: assumed-role and web-identity answers are cached in
     // `~/.aws/cli/cache` (P-AR-8), and MFA codes are asked with getpass.
-    if let Some(home) = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(std::env::home_dir)
+    if file_cache
+        && let Some(home) = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(std::env::home_dir)
     {
         b = b.credential_cache(std::sync::Arc::new(JsonFileCache::new(
             JsonFileCache::cli_dir(&home),
@@ -132,6 +144,42 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
         }
     }
     session
+}
+
+/// "did you mean `dev`? Known profiles: a, b, c." for a profile that does
+/// not exist: the nearest name botocore knows (edit distance at most a
+/// third of the name, at least 2), then all of them.
+pub(crate) fn profiles_help(session: &Session, wanted: &str) -> String {
+    let names = session.available_profiles().unwrap_or_default();
+    if names.is_empty() {
+        return "No profiles are configured.".to_owned();
+    }
+    let limit = (wanted.chars().count() / 3).max(2);
+    let nearest = names
+        .iter()
+        .map(|n| (edit_distance(&n.to_lowercase(), &wanted.to_lowercase()), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d);
+    let known = format!("Known profiles: {}.", names.join(", "));
+    match nearest {
+        Some((_, n)) => format!("Did you mean `{n}`? {known}"),
+        None => known,
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// The STS client for a command's own call, with the AWS CLI's

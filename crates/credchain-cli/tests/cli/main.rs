@@ -8,6 +8,7 @@ mod configure_eof;
 mod configure_read;
 mod configure_write;
 mod explain;
+mod explain_user;
 mod export;
 mod mfa_login;
 mod query;
