@@ -1,5 +1,6 @@
 //! Command-line definitions (clap types only; the work is in `commands`).
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// credchain: AWS credentials and configuration, resolved exactly as botocore
@@ -108,7 +109,21 @@ pub(crate) fn command() -> clap::Command {
         let mut cmd = cmd;
         for a in globals {
             let hide = !flag_applies(path, a.get_id().as_str()) || a.is_hide_set();
-            cmd = cmd.arg(a.clone().hide(hide));
+            let mut a = a.clone().hide(hide);
+            if path == "explain" && a.get_id() == "output" {
+                // `explain` has no table: its help offers, and its parser
+                // takes, json and text only.
+                a = a.value_parser(
+                    clap::builder::PossibleValuesParser::new(["json", "text"]).map(|v| {
+                        if v == "json" {
+                            OutputFormat::Json
+                        } else {
+                            OutputFormat::Text
+                        }
+                    }),
+                );
+            }
+            cmd = cmd.arg(a);
         }
         let names: Vec<String> = cmd
             .get_subcommands()

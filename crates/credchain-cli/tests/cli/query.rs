@@ -181,8 +181,18 @@ fn explain_refuses_table_and_queries_its_json() {
     let env = TestEnv::new().credentials(KEYS);
     let table = env.credchain(&["explain", "--output", "table"]);
     table.expect_code(2);
-    assert!(table.stderr.contains("not table"), "{}", table.stderr);
+    assert!(
+        table.stderr.contains("invalid value 'table'")
+            && table.stderr.contains("[possible values: json, text]"),
+        "{}",
+        table.stderr
+    );
     assert_eq!(table.stdout, "");
+    // Given before the subcommand (where sts's table is valid) too.
+    let before = env.credchain(&["--output", "table", "explain"]);
+    before.expect_code(2);
+    assert!(before.stderr.contains("not table"), "{}", before.stderr);
+    assert_eq!(before.stdout, "");
     let method = env.credchain(&["explain", "--query", "method", "--output", "text"]);
     method.expect_code(0);
     assert_eq!(method.stdout, "shared-credentials-file\n");
