@@ -55,6 +55,10 @@ pub(crate) struct GlobalArgs {
     /// none; default 60).
     #[arg(long, global = true, value_name = "SECONDS")]
     pub(crate) cli_connect_timeout: Option<u32>,
+    /// Send this command's own STS request unsigned, without resolving
+    /// credentials (as the AWS CLI's `--no-sign-request`).
+    #[arg(long, global = true)]
+    pub(crate) no_sign_request: bool,
     /// Accepted for AWS CLI compatibility: credchain never pages output.
     #[arg(long, global = true)]
     pub(crate) no_cli_pager: bool,
@@ -96,6 +100,8 @@ fn flag_applies(path: &str, id: &str) -> bool {
             "sts" | "sts get-caller-identity" | "configure mfa-login"
         ),
         "no_verify_ssl" | "ca_bundle" | "cli_read_timeout" | "cli_connect_timeout" => own_sts_call,
+        // mfa-login's GetSessionToken must be signed with the source keys.
+        "no_sign_request" => matches!(path, "sts" | "sts get-caller-identity"),
         // No-ops everywhere: listed once, in the top-level help.
         _ => false,
     }

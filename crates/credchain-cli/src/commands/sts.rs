@@ -87,16 +87,29 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) ->
         return super::fail_msg(NO_VERIFY_SSL);
     }
     let session = super::session(global);
-    let creds = match session.get_credentials() {
-        Ok(Some(c)) => c,
-        Ok(None) => return super::no_credentials(),
-        Err(e) => return super::fail(&e, global),
-    };
-    let id =
-        match super::own_sts_client(&session, global).and_then(|c| c.get_caller_identity(&creds)) {
-            Ok(id) => id,
+    let sent = if global.no_sign_request {
+        // No credentials are resolved; STS answers for itself (AWS rejects
+        // an unsigned GetCallerIdentity with MissingAuthenticationToken).
+        super::own_sts_client(&session, global).and_then(|c| {
+            c.call(
+                "GetCallerIdentity",
+                &credchain::sts::get_caller_identity_body(),
+                None,
+            )
+            .and_then(|body| credchain::sts::parse_caller_identity(&body))
+        })
+    } else {
+        let creds = match session.get_credentials() {
+            Ok(Some(c)) => c,
+            Ok(None) => return super::no_credentials(),
             Err(e) => return super::fail(&e, global),
         };
+        super::own_sts_client(&session, global).and_then(|c| c.get_caller_identity(&creds))
+    };
+    let id = match sent {
+        Ok(id) => id,
+        Err(e) => return super::fail(&e, global),
+    };
     // As the AWS CLI, the format is looked up after the call succeeded.
     let format = match output_format(global, &session) {
         Ok(f) => f,

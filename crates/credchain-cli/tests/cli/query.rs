@@ -203,3 +203,95 @@ fn explain_refuses_table_and_queries_its_json() {
         "{\n    \"m\": \"shared-credentials-file\",\n    \"k\": \"AKIAIOSFODNN7EXAMPLE\"\n}\n"
     );
 }
+
+/// One HTTP exchange on 127.0.0.1: returns the port and a handle yielding
+/// the request head it received.
+fn one_shot_server(status: &str, body: &'static str) -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let status = status.to_owned();
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("accept");
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        // The head, then as much body as Content-Length says.
+        loop {
+            let n = s.read(&mut chunk).expect("read");
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + len || n == 0 {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        let reply = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(reply.as_bytes()).expect("write");
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    (port, handle)
+}
+
+/// `--no-sign-request`: no credentials resolved (none exist here), the
+/// request goes out without `Authorization`, and STS's answer is reported
+/// (AWS: 403 MissingAuthenticationToken).
+#[test]
+fn no_sign_request_sends_unsigned_and_reports_what_sts_says() {
+    let (port, server) = one_shot_server(
+        "403 Forbidden",
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
+         <Type>Sender</Type><Code>MissingAuthenticationToken</Code>\
+         <Message>Request is missing Authentication Token</Message></Error>\
+         <RequestId>r-1</RequestId></ErrorResponse>",
+    );
+    let env = TestEnv::new().env("AWS_DEFAULT_REGION", "us-east-1");
+    let url = format!("http://127.0.0.1:{port}");
+    let run = env.credchain(&[
+        "sts",
+        "get-caller-identity",
+        "--no-sign-request",
+        "--endpoint-url",
+        &url,
+    ]);
+    let head = server.join().expect("server");
+    run.expect_code(255);
+    assert!(
+        run.stderr.contains("MissingAuthenticationToken")
+            && run
+                .stderr
+                .contains("Request is missing Authentication Token")
+            && run.stderr.starts_with("error: "),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Unable to locate credentials"));
+    assert!(head.starts_with("POST / HTTP/1.1\r\n"), "{head}");
+    assert!(head.contains("Action=GetCallerIdentity"), "{head}");
+    assert!(
+        !head.to_ascii_lowercase().contains("\r\nauthorization:"),
+        "{head}"
+    );
+    // Without the flag the same environment has no credentials to sign with.
+    let signed = env.credchain(&["sts", "get-caller-identity", "--endpoint-url", &url]);
+    signed.expect_code(255);
+    assert!(
+        signed.stderr.contains("Unable to locate credentials"),
+        "{}",
+        signed.stderr
+    );
+}
