@@ -6,18 +6,48 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The reference implementation the tests compare against (pinned to the
-# versions the spec was verified with).
-if ! python3 -c 'import botocore, awscli' 2>/dev/null \
-  || [ "$(python3 -c 'import botocore; print(botocore.__version__)')" != "1.43.11" ]; then
-  python3 -m pip install --quiet --disable-pip-version-check \
-    'botocore==1.43.11' 'awscli==1.45.11'
+# versions the spec was verified with), and a real STS (and IAM)
+# implementation for the assume-role / web identity / GetCallerIdentity tests
+# (they start `moto_server` on a random loopback port). They go into a venv of
+# our own under target/: a stock Debian/Ubuntu Python refuses `pip install`
+# outside one (PEP 668), and the system Python is not ours to change. The venv
+# is reused while it holds exactly these versions.
+PY_REFS=('botocore==1.43.11' 'awscli==1.45.11' 'moto[server]==5.2.1')
+VENV="$PWD/target/pyref-venv"
+venv_current() {
+  "$VENV/bin/python" - "${PY_REFS[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+for req in sys.argv[1:]:
+    name, want = req.split("==")
+    if version(name.split("[")[0]) != want:
+        sys.exit(1)
+PY
+}
+if ! venv_current; then
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    # Debian/Ubuntu ship `venv` without ensurepip in a separate package.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "== installing python3-venv (apt-get)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    else
+      echo "error: python3 cannot create virtual environments; install the venv module" \
+        "(Debian/Ubuntu: sudo apt-get install python3-venv) and rerun scripts/test.sh" >&2
+      exit 1
+    fi
+  fi
+  echo "== creating $VENV with ${PY_REFS[*]}"
+  python3 -m venv --clear "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_REFS[@]}"
+  venv_current || { echo "error: $VENV does not hold ${PY_REFS[*]} after pip install" >&2; exit 1; }
 fi
-
-# A real STS (and IAM) implementation for the assume-role / web identity /
-# GetCallerIdentity tests; they start `moto_server` on a random loopback port.
-if ! command -v moto_server >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
-fi
+# Everything after this (and the python3 / moto_server / aws that cargo tests
+# spawn) uses the venv's interpreter and tools.
+export PATH="$VENV/bin:$PATH"
+# botocore is always present from here on: tests that would skip without it
+# must run.
+export CREDCHAIN_REQUIRE_BOTOCORE=1
 export CREDCHAIN_REQUIRE_MOTO=1
 
 # Network-free by construction: never let a test reach real IMDS.
@@ -35,7 +65,12 @@ python3 scripts/verify_assume_role_vectors.py --check
 python3 scripts/verify_sts_vectors.py --check
 python3 tests/differential/imds_diff.py --check-exceptions
 echo "== differential test against botocore"
-cargo build --locked -p credchain-cli
+# The binary `cargo test --workspace` already built for the CLI's integration
+# tests (target/debug/credchain). A separate `cargo build -p credchain-cli`
+# would resolve features without the dev-dependencies (libc `extra_traits`,
+# serde `derive`, credchain `test-util`) and rebuild a dozen crates; this
+# `--no-run` is a no-op that only guarantees the binary is current.
+cargo test --workspace --locked --no-run --quiet
 # Wherever cargo puts it (CARGO_TARGET_DIR may be set).
 BIN="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/credchain"

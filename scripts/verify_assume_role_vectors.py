@@ -163,6 +163,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
+    # A checkout without the shared vectors (a fresh clone on its own) has
+    # nothing to compare: say so on one line and pass, as the cargo tests do.
+    if not vectors_dir().is_dir():
+        print(f"vectors not found at {vectors_dir()} (set CREDCHAIN_VECTORS); skipping")
+        return 0
     text = json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
     if args.check:
         if OUT.read_text() != text:

@@ -187,9 +187,17 @@ def run_case(args, port, n, seed):
             doc = json.loads(ours_run.stdout)
             ours = {"arn": doc["Arn"], "account": doc["Account"]}
         else:
-            m = re.match(r"error: (\w+): (.*)", ours_run.stderr.strip(), re.S)
-            if m:
-                ours = {"kind": m.group(1), "message": m.group(2)}
+            # The CLI's error line is for people ("error: <message>" and a
+            # hint); botocore's exception class comes from the documented
+            # `explain --output json` contract, run in the same environment.
+            ex = subprocess.run(cmd[:1] + ["explain", "--output", "json"] + cmd[3:], env=base,
+                                capture_output=True, text=True, cwd=home, timeout=120)
+            try:
+                err = json.loads(ex.stdout).get("error")
+            except ValueError:
+                err = None
+            if err and ours_run.stderr.startswith("error: " + err["message"]):
+                ours = {"kind": err["kind"], "message": err["message"]}
             elif "Unable to locate credentials" in ours_run.stderr:
                 ours = {"kind": "NoCredentialsError", "message": ""}
             else:

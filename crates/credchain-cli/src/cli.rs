@@ -1,5 +1,6 @@
 //! Command-line definitions (clap types only; the work is in `commands`).
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// credchain: AWS credentials and configuration, resolved exactly as botocore
@@ -14,6 +15,8 @@ pub(crate) struct Cli {
 }
 
 /// Flags accepted anywhere on the command line, like the AWS CLI's.
+// Each bool is an independent AWS CLI switch, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args, Clone)]
 pub(crate) struct GlobalArgs {
     /// Use this profile (disables environment-variable credentials, as in botocore).
@@ -32,6 +35,130 @@ pub(crate) struct GlobalArgs {
     /// `--endpoint-url`; the credential chain's STS calls are unaffected).
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
+    /// A JMESPath query applied to the JSON result before `--output`
+    /// formats it (as the AWS CLI's `--query`).
+    #[arg(long, global = true, value_name = "JMESPATH")]
+    pub(crate) query: Option<String>,
+    /// Refused: credchain never turns certificate checks off; trust a
+    /// private CA with `--ca-bundle PATH` instead.
+    #[arg(long, global = true)]
+    pub(crate) no_verify_ssl: bool,
+    /// Trust the certificates in this PEM file for this command's STS call
+    /// (beats `AWS_CA_BUNDLE` and `ca_bundle`, as the AWS CLI's `--ca-bundle`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) ca_bundle: Option<String>,
+    /// Socket read timeout in seconds for this command's STS call (0:
+    /// none; default 60).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub(crate) cli_read_timeout: Option<u32>,
+    /// Socket connect timeout in seconds for this command's STS call (0:
+    /// none; default 60).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub(crate) cli_connect_timeout: Option<u32>,
+    /// Send this command's own STS request unsigned, without resolving
+    /// credentials (as the AWS CLI's `--no-sign-request`).
+    #[arg(long, global = true)]
+    pub(crate) no_sign_request: bool,
+    /// Accepted for AWS CLI compatibility: credchain never pages output.
+    #[arg(long, global = true)]
+    pub(crate) no_cli_pager: bool,
+    /// Accepted for AWS CLI compatibility: credchain prints no colour.
+    #[arg(long, global = true, value_name = "on|off|auto")]
+    pub(crate) color: Option<Color>,
+    /// Accepted for AWS CLI compatibility: no credchain command paginates.
+    #[arg(long, global = true)]
+    pub(crate) no_paginate: bool,
+}
+
+/// `--color` values (the AWS CLI's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Color {
+    /// Colour always.
+    On,
+    /// Never.
+    Off,
+    /// When stdout is a terminal.
+    Auto,
+}
+
+/// Which global flags a command's `--help` lists. All are accepted
+/// anywhere (as the AWS CLI's are); the ones that do nothing for a command
+/// are hidden from its help. `path` is the subcommand path
+/// (`"sts get-caller-identity"`).
+fn flag_applies(path: &str, id: &str) -> bool {
+    // Commands whose own STS request takes the transport flags (the
+    // credential chain's STS calls keep their configured transport).
+    let own_sts_call = matches!(
+        path,
+        "sts" | "sts get-caller-identity" | "configure mfa-login"
+    );
+    match id {
+        "profile" | "region" | "debug" => true,
+        "output" | "query" => matches!(path, "explain" | "sts" | "sts get-caller-identity"),
+        "endpoint_url" => matches!(
+            path,
+            "sts" | "sts get-caller-identity" | "configure mfa-login"
+        ),
+        "no_verify_ssl" | "ca_bundle" | "cli_read_timeout" | "cli_connect_timeout" => own_sts_call,
+        // mfa-login's GetSessionToken must be signed with the source keys.
+        "no_sign_request" => matches!(path, "sts" | "sts get-caller-identity"),
+        // No-ops everywhere: listed once, in the top-level help.
+        _ => false,
+    }
+}
+
+/// The clap command with each subcommand's help trimmed to the global
+/// flags that apply to it (a hidden copy of each other global flag keeps
+/// it accepted there).
+pub(crate) fn command() -> clap::Command {
+    fn walk(cmd: clap::Command, path: &str, globals: &[clap::Arg]) -> clap::Command {
+        let mut cmd = cmd;
+        for a in globals {
+            let hide = !flag_applies(path, a.get_id().as_str()) || a.is_hide_set();
+            let mut a = a.clone().hide(hide);
+            if path == "explain" && a.get_id() == "output" {
+                // `explain` has no table: its help offers, and its parser
+                // takes, json and text only.
+                a = a.value_parser(
+                    clap::builder::PossibleValuesParser::new(["json", "text"]).map(|v| {
+                        if v == "json" {
+                            OutputFormat::Json
+                        } else {
+                            OutputFormat::Text
+                        }
+                    }),
+                );
+            }
+            cmd = cmd.arg(a);
+        }
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in names {
+            let sub_path = format!("{path} {name}");
+            cmd = cmd.mut_subcommand(&name, |s| walk(s, &sub_path, globals));
+        }
+        cmd
+    }
+
+    use clap::CommandFactory;
+    let root = Cli::command();
+    let globals: Vec<clap::Arg> = root
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = root
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    let mut root = root;
+    for name in names {
+        let path = name.clone();
+        root = root.mut_subcommand(&name, |s| walk(s, &path, &globals));
+    }
+    root
 }
 
 /// `--output` values.
@@ -47,8 +174,15 @@ pub(crate) enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Walk the whole credential chain and say why each source won or was skipped.
-    Explain,
+    /// Walk the whole credential chain and say why each source won or was
+    /// skipped. May call STS (role profiles) and write the AWS CLI cache.
+    Explain {
+        /// Neither read nor write the AWS CLI's credential cache
+        /// (~/.aws/cli/cache): resolve as a boto3 program does (it caches in
+        /// memory only), calling STS for role profiles.
+        #[arg(long)]
+        no_cache: bool,
+    },
     /// Read and write configuration and credentials (the `aws configure`
     /// family). Without a subcommand: prompt for keys, region and output.
     Configure {

@@ -6,35 +6,52 @@
 
 mod cli;
 mod commands;
+mod format;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
-use cli::{Cli, Command, ConfigureCommand, SsoCommand, StsCommand};
+use cli::{Cli, Command, ConfigureCommand, OutputFormat, SsoCommand, StsCommand};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let g = &cli.global;
     output::debug(
         g.debug,
         &format!(
-            "credchain {} profile={:?} region={:?}",
+            "credchain {} profile={} region={}",
             env!("CARGO_PKG_VERSION"),
-            g.profile,
-            g.region
+            g.profile.as_deref().unwrap_or("(not given)"),
+            g.region.as_deref().unwrap_or("(not given)")
         ),
     );
     if let Err(msg) = commands::check_global_args(g) {
         output::err_line(&format!("error: {msg}"));
         return ExitCode::from(commands::EXIT_ERROR);
     }
+    // `explain` has its own text and the JSON contract; a table of it is a
+    // usage error, not silently text.
+    if matches!(cli.command, Command::Explain { .. }) && g.output == Some(OutputFormat::Table) {
+        cli::command()
+            .error(
+                clap::error::ErrorKind::InvalidValue,
+                "`explain` prints `--output text` (the default) or `--output json`, not table",
+            )
+            .exit();
+    }
+    // As the AWS CLI, a bad `--query` is refused before anything runs.
+    let query = match g.query.as_deref().map(format::Query::compile).transpose() {
+        Ok(q) => q,
+        Err(e) => return ExitCode::from(commands::fail_msg(&e)),
+    };
     let code = match &cli.command {
-        Command::Explain => commands::explain::run(g),
+        Command::Explain { no_cache } => commands::explain::run(g, query.as_ref(), *no_cache),
         Command::Sts {
             command: StsCommand::GetCallerIdentity,
-        } => commands::sts::get_caller_identity(g),
+        } => commands::sts::get_caller_identity(g, query.as_ref()),
         Command::Sso { command } => match command {
             SsoCommand::Status => commands::sso::status(g),
             SsoCommand::Logout => commands::sso::logout(g),

@@ -158,7 +158,7 @@ pub(crate) fn aws_table(title: &str, fields: &[(&str, &str)], terminal_width: us
 
 /// `Section.calculate_column_widths(padding=4, max_width)`: widths scaled
 /// to sum to `max`, rounding half to even as Python's `round` does.
-fn scale(cols: &[usize], max: usize) -> Vec<usize> {
+pub(crate) fn scale(cols: &[usize], max: usize) -> Vec<usize> {
     let unscaled: Vec<usize> = cols.iter().map(|w| w + 4).collect();
     let total: usize = unscaled.iter().sum();
     #[allow(
@@ -198,7 +198,7 @@ fn scale(cols: &[usize], max: usize) -> Vec<usize> {
 }
 
 /// `table.center_text` with a right edge of `|`.
-fn center(text: &str, length: usize, left_edge: &str) -> String {
+pub(crate) fn center(text: &str, length: usize, left_edge: &str) -> String {
     let tlen = text.chars().count();
     let start = (length / 2).saturating_sub(tlen / 2 + 1);
     let so_far = left_edge.len() + start + tlen;
@@ -211,7 +211,7 @@ fn center(text: &str, length: usize, left_edge: &str) -> String {
 }
 
 /// `table.align_left` with two spaces of padding and a right edge of `|`.
-fn align_left(text: &str, length: usize, left_edge: &str) -> String {
+pub(crate) fn align_left(text: &str, length: usize, left_edge: &str) -> String {
     let tlen = text.chars().count();
     // Python: padding only if `length - (tlen + 2 + edges) >= 0`.
     let padding = if length > tlen + 2 + left_edge.len() {
@@ -229,7 +229,7 @@ fn align_left(text: &str, length: usize, left_edge: &str) -> String {
 }
 
 /// `MultiTable._write_line_break`: `+----+------+`.
-fn line_break(widths: &[usize]) -> String {
+pub(crate) fn line_break(widths: &[usize]) -> String {
     let mut s = String::new();
     for (i, w) in widths.iter().enumerate() {
         if i == 0 {

@@ -265,7 +265,8 @@ impl Session {
         } else if let Some(d) = dflt {
             if let Some(p) = &prof {
                 ignored.push(format!(
-                    "{}={p} ignored: botocore checks {} first (P-CHAIN-5; AWS CLI v2 does the opposite)",
+                    // P-CHAIN-5.
+                    "{}={p} ignored: botocore checks {} first (AWS CLI v2 does the opposite)",
                     ev::AWS_PROFILE,
                     ev::AWS_DEFAULT_PROFILE
                 ));

@@ -6,14 +6,7 @@ use credchain::config::Value;
 use credchain::{Credentials, Error, Session};
 
 use crate::cli::{ExportFormat, GlobalArgs};
-use crate::commands::EXIT_ERROR;
 use crate::output::{self, Shell};
-
-/// Prints `error: ...` for a library error and returns the failure code.
-fn fail(e: &Error) -> u8 {
-    output::err_line(&format!("error: {e}"));
-    EXIT_ERROR
-}
 
 /// The AWS CLI's mask: 16 `*` then the last 4 characters.
 pub(crate) fn mask(v: &str) -> String {
@@ -34,7 +27,7 @@ pub(crate) fn list_profiles(global: &GlobalArgs) -> u8 {
             output::out(&o);
             0
         }
-        Err(e) => fail(&e),
+        Err(e) => super::fail(&e, global),
     }
 }
 
@@ -100,19 +93,27 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
             // v1 writes each row as it goes: the rows before the failure are
             // on stdout when the error is reported.
             output::out(&o);
-            return fail(&e);
+            return super::fail(&e, global);
         }
     }
     let region = if let Some(r) = env.get(credchain::env_vars::AWS_DEFAULT_REGION) {
         Ok(Some((r, "env".to_owned(), "AWS_DEFAULT_REGION".to_owned())))
     } else {
         session.scoped_profile().map(|p| {
-            p.and_then(|p| p.get_str("region")).map(|r| {
-                (
-                    r.to_owned(),
-                    "config-file".to_owned(),
-                    credchain::config::config_file_setting(&*env),
-                )
+            p.and_then(|p| p.get("region")).and_then(|s| {
+                // Deliberate difference (aws-cli#9856): a region read from
+                // the credentials file is shown there; the AWS CLI v1 always
+                // says config-file ~/.aws/config.
+                let (kind, location) = if s.origin.file == credchain::config::FileKind::Credentials
+                {
+                    (
+                        "credentials-file",
+                        credchain::config::credentials_file_setting(&*env),
+                    )
+                } else {
+                    ("config-file", credchain::config::config_file_setting(&*env))
+                };
+                Some((s.value.as_str()?.to_owned(), kind.to_owned(), location))
             })
         })
     };
@@ -121,7 +122,7 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
         Ok(None) => row(&mut o, "region", "<not set>", "None", "None"),
         Err(e) => {
             output::out(&o);
-            return fail(&e);
+            return super::fail(&e, global);
         }
     }
     output::out(&o);
@@ -212,7 +213,7 @@ pub(crate) fn get(global: &GlobalArgs, name: &str) -> u8 {
             1
         }
         Ok(Got::None) => 1,
-        Err(e) => fail(&e),
+        Err(e) => super::fail(&e, global),
     }
 }
 
@@ -283,20 +284,11 @@ pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u
                     output::out(&text);
                     0
                 }
-                Err(e) => {
-                    output::err_line(&format!("error: {e}"));
-                    EXIT_ERROR
-                }
+                Err(e) => super::fail_msg(&e.to_string()),
             }
         }
-        Ok(None) => {
-            output::err_line("Unable to retrieve credentials: no credentials found");
-            EXIT_ERROR
-        }
-        Err(e) => {
-            output::err_line(&format!("Unable to retrieve credentials: {e}"));
-            EXIT_ERROR
-        }
+        Ok(None) => super::no_credentials(),
+        Err(e) => super::fail(&e, global),
     }
 }
 

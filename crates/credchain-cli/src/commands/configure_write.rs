@@ -470,8 +470,16 @@ pub(crate) fn interactive(global: &GlobalArgs) -> u8 {
                 return EXIT_ERROR;
             }
         };
+        // Input that ends before all four answers is Python's `EOFError`:
+        // `aws configure` writes nothing and exits 255, and so do we.
+        let Some(answer) = answer else {
+            return super::fail_msg(
+                "end of input before all four answers were given (EOF when reading a line); \
+                 nothing was written",
+            );
+        };
         // Enter keeps the value; so does typing the current one.
-        let Some(answer) = answer.filter(|a| !a.is_empty() && Some(a.as_str()) != cur) else {
+        let Some(answer) = Some(answer).filter(|a| !a.is_empty() && Some(a.as_str()) != cur) else {
             continue;
         };
         if has_newline(&answer) {

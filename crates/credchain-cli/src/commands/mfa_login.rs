@@ -107,7 +107,11 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
     let session = super::session(global);
     // The client (region, endpoint and `--endpoint-url` checks) before any
     // prompt or request: `GetSessionToken` goes where the user said.
-    let client = super::sts_client(&session, global).map_err(|e| format!("{}: {e}", e.kind()))?;
+    if global.no_verify_ssl {
+        return Err(super::sts::NO_VERIFY_SSL.to_owned());
+    }
+    let client =
+        super::own_sts_client(&session, global).map_err(|e| format!("{}: {e}", e.kind()))?;
     let source = session.profile().effective().to_owned();
     let creds = match session.get_credentials() {
         Ok(Some(c)) => c,
@@ -177,9 +181,10 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
         global.debug,
         &format!(
             "mfa-login: GetSessionToken for profile {source} (keys from {}), serial {serial}, \
-             duration {:?}, writing profile {target}",
+             duration {}, writing profile {target}",
             creds.method(),
             args.duration_seconds
+                .map_or_else(|| "default".to_owned(), |d| format!("{d} s"))
         ),
     );
     let temp = client

@@ -7,9 +7,9 @@ pub(crate) mod mfa_login;
 pub(crate) mod sso;
 pub(crate) mod sts;
 
-use credchain::Session;
 use credchain::cache::JsonFileCache;
 use credchain::os::Os;
+use credchain::{Error, Session};
 
 use crate::cli::GlobalArgs;
 use crate::output;
@@ -17,9 +17,84 @@ use crate::output;
 /// Exit code for a failed command (the AWS CLI's 255).
 pub(crate) const EXIT_ERROR: u8 = 255;
 
+/// The one voice every command fails in: `error: <what happened>` on
+/// stderr, then `hint: <what to do next>` where there is an obvious next
+/// step. Every failure of every command goes through here (or
+/// [`fail_msg`]), so one cause reads the same everywhere.
+pub(crate) fn fail(e: &Error, global: &GlobalArgs) -> u8 {
+    output::err_line(&format!("error: {e}"));
+    if let Some(h) = hint(e, global) {
+        output::err_line(&format!("hint: {h}"));
+    }
+    EXIT_ERROR
+}
+
+/// [`fail`] for a failure that is not a library error.
+pub(crate) fn fail_msg(message: &str) -> u8 {
+    output::err_line(&format!("error: {message}"));
+    EXIT_ERROR
+}
+
+/// The chain found nothing: the AWS CLI's sentence, with our command.
+pub(crate) fn no_credentials() -> u8 {
+    fail_msg(NO_CREDENTIALS)
+}
+
+/// What `aws` says when no provider found credentials, with our command.
+pub(crate) const NO_CREDENTIALS: &str = "Unable to locate credentials. You can configure \
+     credentials by running \"credchain configure\".";
+
+/// The next step for errors that have an obvious one.
+pub(crate) fn hint(e: &Error, global: &GlobalArgs) -> Option<String> {
+    let profile = global
+        .profile
+        .clone()
+        .filter(|p| !p.is_empty())
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    let section = if profile == "default" {
+        "[default]".to_owned()
+    } else {
+        format!("[profile {profile}]")
+    };
+    match e.kind() {
+        "NoRegionError" => Some(format!(
+            "add `region = us-east-1` (your region) to `{section}` in ~/.aws/config, \
+             or pass --region"
+        )),
+        "ProfileNotFound" => {
+            let missing = match e {
+                Error::ProfileNotFound { profile } => profile.as_str(),
+                _ => profile.as_str(),
+            };
+            Some(format!(
+                "{} `credchain configure --profile {missing}` creates it.",
+                profiles_help(&session(global), missing)
+            ))
+        }
+        "NoCredentialsError" | "PartialCredentialsError" => Some(format!(
+            "run `credchain configure{}` to store access keys, or `credchain explain` \
+             to see what each source found",
+            if profile == "default" {
+                String::new()
+            } else {
+                format!(" --profile {profile}")
+            }
+        )),
+        "ConfigParseError" => Some("fix the named line; nothing was changed".to_owned()),
+        _ => None,
+    }
+}
+
 /// Builds the session the global flags describe; with `--debug`, traces
 /// the profile selection and the files it reads (paths only, no values).
 pub(crate) fn session(global: &GlobalArgs) -> Session {
+    session_with_cache(global, true)
+}
+
+/// [`session`], with or without the AWS CLI's file cache for assumed-role
+/// and web-identity answers (`explain --no-cache`: as a boto3 program).
+pub(crate) fn session_with_cache(global: &GlobalArgs, file_cache: bool) -> Session {
     let mut b = Session::builder().os(Os::real());
     // The AWS CLI sets the profile only `if args.profile:`, so an empty
     // `--profile ''` selects nothing and the env/default profile applies.
@@ -31,10 +106,11 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
     }
     // As the AWS CLI: assumed-role and web-identity answers are cached in
     // `~/.aws/cli/cache` (P-AR-8), and MFA codes are asked with getpass.
-    if let Some(home) = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(std::env::home_dir)
+    if file_cache
+        && let Some(home) = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(std::env::home_dir)
     {
         b = b.credential_cache(std::sync::Arc::new(JsonFileCache::new(
             JsonFileCache::cli_dir(&home),
@@ -57,10 +133,10 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
                     output::debug(
                         true,
                         &format!(
-                            "{} -> {}: {:?}",
+                            "{} -> {}: {}",
                             file.configured,
                             file.path.display(),
-                            file.status
+                            file_status(&file.status)
                         ),
                     );
                 }
@@ -90,18 +166,66 @@ pub(crate) fn check_global_args(global: &GlobalArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The STS client for the command's own call: the session's settings, with
-/// `--endpoint-url` on top (botocore's `create_client('sts',
-/// endpoint_url=...)`). Made before anything else needs the network, so a
-/// bad region or endpoint stops the command before any request (the
-/// credential chain's own STS calls keep the configured endpoint).
-pub(crate) fn sts_client<'s>(
-    session: &'s Session,
+/// "did you mean `dev`? Known profiles: a, b, c." for a profile that does
+/// not exist: the nearest name botocore knows (edit distance at most a
+/// third of the name, at least 2), then all of them.
+pub(crate) fn profiles_help(session: &Session, wanted: &str) -> String {
+    let names = session.available_profiles().unwrap_or_default();
+    if names.is_empty() {
+        return "No profiles are configured.".to_owned();
+    }
+    let limit = (wanted.chars().count() / 3).max(2);
+    let nearest = names
+        .iter()
+        .map(|n| (edit_distance(&n.to_lowercase(), &wanted.to_lowercase()), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d);
+    let known = format!("Known profiles: {}.", names.join(", "));
+    match nearest {
+        Some((_, n)) => format!("Did you mean `{n}`? {known}"),
+        None => known,
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The STS client for a command's own call, with the AWS CLI's
+/// `--endpoint-url`, `--ca-bundle`, `--cli-connect-timeout` and
+/// `--cli-read-timeout` applied (`--no-verify-ssl` is refused before).
+pub(crate) fn own_sts_client<'a>(
+    session: &'a Session,
     global: &GlobalArgs,
-) -> Result<credchain::sts::client::StsClient<'s>, credchain::Error> {
-    let client = session.sts_client()?;
-    match &global.endpoint_url {
-        Some(url) => client.with_endpoint_url(url),
-        None => Ok(client),
+) -> Result<credchain::sts::client::StsClient<'a>, Error> {
+    let mut c = session.sts_client()?;
+    if let Some(url) = &global.endpoint_url {
+        c = c.with_endpoint_url(url)?;
+    }
+    if let Some(path) = &global.ca_bundle {
+        c = c.with_ca_bundle(path);
+    }
+    Ok(c.with_timeouts(global.cli_connect_timeout, global.cli_read_timeout))
+}
+
+/// A config file's state in words (for `--debug`).
+fn file_status(s: &credchain::config::FileStatus) -> String {
+    use credchain::config::FileStatus;
+    match s {
+        FileStatus::Missing => "missing".to_owned(),
+        FileStatus::NotAFile => "not a regular file (ignored)".to_owned(),
+        FileStatus::Unreadable(why) => format!("unreadable, treated as empty ({why})"),
+        FileStatus::Loaded => "loaded".to_owned(),
     }
 }

@@ -3,16 +3,15 @@
 //! call STS `GetCallerIdentity` and print `{"UserId","Account","Arn"}` as
 //! the AWS CLI v1 does (P-STS-2).
 
-use std::fmt::Write as _;
 use std::io::{self, BufRead};
 use std::sync::Mutex;
 
-use credchain::Error;
 use credchain::sts::client::MfaPrompt;
+use credchain::{Error, Session};
 
 use super::configure_write::Prompter;
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::EXIT_ERROR;
+use crate::format::{self, Query};
 use crate::output;
 
 /// botocore's `getpass` MFA prompt: on the terminal with echo off, else a
@@ -53,68 +52,102 @@ impl MfaPrompt for GetpassPrompt {
     }
 }
 
-/// Python `json.dumps(s, ensure_ascii=False)` for the CLI's JSON output.
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+/// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else the
+/// profile's `output`, else `json` (the AWS CLI's `output` variable). A
+/// value that is not a format is the AWS CLI's "Unknown output type".
+fn output_format(global: &GlobalArgs, session: &Session) -> Result<OutputFormat, String> {
+    if let Some(f) = global.output {
+        return Ok(f);
+    }
+    let (value, source) = if let Some(v) = session.os().env.get("AWS_DEFAULT_OUTPUT") {
+        (v, "AWS_DEFAULT_OUTPUT".to_owned())
+    } else {
+        let profile = session.scoped_profile().ok().flatten();
+        match profile.and_then(|p| p.get_str("output")) {
+            Some(v) => (
+                v.to_owned(),
+                format!("`output` of profile {}", session.profile().effective()),
+            ),
+            None => return Ok(OutputFormat::Json),
+        }
+    };
+    match value.as_str() {
+        "json" => Ok(OutputFormat::Json),
+        "text" => Ok(OutputFormat::Text),
+        "table" => Ok(OutputFormat::Table),
+        _ => Err(format!(
+            "Unknown output type: {value} (from {source}); expected json, text or table"
+        )),
+    }
 }
 
 /// Runs `sts get-caller-identity`.
-pub(crate) fn get_caller_identity(global: &GlobalArgs) -> u8 {
+pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) -> u8 {
+    if global.no_verify_ssl {
+        return super::fail_msg(NO_VERIFY_SSL);
+    }
     let session = super::session(global);
     // The client first, as botocore's `create_client` validates the region
     // and endpoint before the (deferred) credentials are fetched: a bad
     // region or `--endpoint-url` never lets an assume-role call out.
-    let client = match super::sts_client(&session, global) {
+    let client = match super::own_sts_client(&session, global) {
         Ok(c) => c,
-        Err(e) => {
-            output::err_line(&format!("error: {}: {e}", e.kind()));
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::fail(&e, global),
     };
-    let creds = match session.get_credentials() {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            output::err_line(
-                "error: Unable to locate credentials. You can configure credentials by running \
-                 \"credchain configure\".",
-            );
-            return EXIT_ERROR;
-        }
-        Err(e) => {
-            output::err_line(&format!("error: {}: {e}", e.kind()));
-            return EXIT_ERROR;
-        }
-    };
-    let id = match client.get_caller_identity(&creds) {
-        Ok(id) => id,
-        Err(e) => {
-            output::err_line(&format!("error: {}: {e}", e.kind()));
-            return EXIT_ERROR;
-        }
-    };
-    let mut text = String::new();
-    if global.output == Some(OutputFormat::Text) {
-        // Text output: values in sorted key order (Account, Arn, UserId).
-        let _ = writeln!(text, "{}\t{}\t{}", id.account, id.arn, id.user_id);
-    } else if global.output == Some(OutputFormat::Table) {
-        text = output::aws_table(
-            "GetCallerIdentity",
-            &[
-                ("UserId", &id.user_id),
-                ("Account", &id.account),
-                ("Arn", &id.arn),
-            ],
-            output::terminal_width(),
-        );
+    let sent = if global.no_sign_request {
+        // No credentials are resolved; STS answers for itself (AWS rejects
+        // an unsigned GetCallerIdentity with MissingAuthenticationToken).
+        client
+            .call(
+                "GetCallerIdentity",
+                &credchain::sts::get_caller_identity_body(),
+                None,
+            )
+            .and_then(|body| credchain::sts::parse_caller_identity(&body))
     } else {
-        let _ = writeln!(
-            text,
-            "{{\n    \"UserId\": {},\n    \"Account\": {},\n    \"Arn\": {}\n}}",
-            json_str(&id.user_id),
-            json_str(&id.account),
-            json_str(&id.arn)
-        );
+        let creds = match session.get_credentials() {
+            Ok(Some(c)) => c,
+            Ok(None) => return super::no_credentials(),
+            Err(e) => return super::fail(&e, global),
+        };
+        client.get_caller_identity(&creds)
+    };
+    let id = match sent {
+        Ok(id) => id,
+        Err(e) => return super::fail(&e, global),
+    };
+    // As the AWS CLI, the format is looked up after the call succeeded.
+    let format = match output_format(global, &session) {
+        Ok(f) => f,
+        Err(e) => return super::fail_msg(&e),
+    };
+    // The response dict in the order botocore's parser builds it.
+    let mut doc = serde_json::Map::new();
+    doc.insert("UserId".into(), id.user_id.clone().into());
+    doc.insert("Account".into(), id.account.clone().into());
+    doc.insert("Arn".into(), id.arn.clone().into());
+    let doc = serde_json::Value::Object(doc);
+    let result = match query {
+        Some(q) => match q.search(&doc) {
+            Ok(v) => v,
+            Err(e) => return super::fail_msg(&e),
+        },
+        None => doc,
+    };
+    match format::render(
+        &result,
+        format,
+        "GetCallerIdentity",
+        output::terminal_width(),
+    ) {
+        Ok(text) => {
+            output::out(&text);
+            0
+        }
+        Err(e) => super::fail_msg(&e),
     }
-    output::out(&text);
-    0
 }
+
+/// Why `--no-verify-ssl` is refused.
+pub(crate) const NO_VERIFY_SSL: &str = "--no-verify-ssl is not supported: credchain never turns \
+     certificate checks off; trust a private CA with --ca-bundle PATH (or AWS_CA_BUNDLE)";

@@ -560,14 +560,14 @@ fn interactive_prompts_from_piped_stdin() {
          aws_secret_access_key = wJalrXUtnFEMI/K7MDENG\n"
     );
     // A named profile: keys under [NAME], settings under [profile NAME];
-    // end of input keeps the rest.
-    let out = h.run(&["configure", "--profile", "team a"], "AKIATEAM\n");
+    // empty answers keep the rest; the last answer needs no newline.
+    let out = h.run(&["configure", "--profile", "team a"], "AKIATEAM\n\n\n\n");
     assert!(out.status.success());
     assert_eq!(
         value(&h.files(), "team a", "aws_access_key_id"),
         Some("AKIATEAM")
     );
-    let out = h.run(&["configure", "--profile", "team a"], "\n\neu-north-1\n");
+    let out = h.run(&["configure", "--profile", "team a"], "\n\neu-north-1\n\n");
     assert!(out.status.success());
     assert!(
         h.read(".aws/config")

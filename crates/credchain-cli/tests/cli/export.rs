@@ -142,7 +142,7 @@ fn past_expiration_is_an_error_with_exit_255() {
         assert!(run.stdout.is_empty(), "{format}: {}", run.stdout);
         assert!(
             run.stderr.starts_with(
-                "Unable to retrieve credentials: Credentials were refreshed, but the \
+                "error: Credentials were refreshed, but the \
                  refreshed credentials are still expired."
             ),
             "{format}: {}",
@@ -158,7 +158,8 @@ fn no_credentials_is_an_error_with_exit_255() {
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
-        "Unable to retrieve credentials: no credentials found\n"
+        "error: Unable to locate credentials. You can configure credentials by running \
+         \"credchain configure\".\n"
     );
 }
 

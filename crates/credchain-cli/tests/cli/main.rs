@@ -4,14 +4,18 @@
 //! scripts/test.sh installs.
 
 mod bad_input;
+mod configure_eof;
 mod configure_read;
 mod configure_write;
 mod explain;
+mod explain_user;
 mod export;
 mod files;
 mod mfa_login;
+mod query;
 mod requests;
 mod secrets;
 mod sso;
 mod sts;
 mod util;
+mod voice;

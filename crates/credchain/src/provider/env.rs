@@ -28,7 +28,8 @@ impl Provider for EnvProvider {
                 ""
             };
             return Outcome::Skipped(format!(
-                "profile {} given explicitly: botocore drops the env provider (P-CHAIN-6){ignored}",
+                // Why (P-CHAIN-6) stays here, out of the user-facing text.
+                "profile {} given explicitly: botocore drops the env provider{ignored}",
                 ctx.profile
             ));
         }

@@ -649,7 +649,7 @@ pub fn credentials(
         Json::String(s) => {
             if let Some(new) = extended_expiry(s, now, jitter) {
                 note = Some(format!(
-                    "expiry {s} extended to {new} (static stability, P-IMDS-6)"
+                    "expiry {s} extended to {new} (static stability: IMDS credentials kept usable)"
                 ));
                 exp = Json::String(new);
             }

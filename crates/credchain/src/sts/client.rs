@@ -95,6 +95,9 @@ pub struct StsClient<'a> {
     /// What decided the endpoint, kept so an explicit endpoint URL can be
     /// applied on top.
     config: StsEndpointConfig,
+    /// Connect/read timeouts (botocore's 60 s unless the caller's
+    /// `--cli-connect-timeout` / `--cli-read-timeout` say otherwise).
+    timeouts: Timeouts,
 }
 
 /// botocore's `verify` for a client: `AWS_CA_BUNDLE`, then the profile's
@@ -232,7 +235,37 @@ impl<'a> StsClient<'a> {
             net,
             endpoint,
             max_attempts,
+            timeouts: Timeouts::botocore(TIMEOUT),
         })
+    }
+
+    /// The AWS CLI's `--ca-bundle PATH` (beats `AWS_CA_BUNDLE` and the
+    /// profile's `ca_bundle` for this client only).
+    #[must_use]
+    pub fn with_ca_bundle(mut self, path: &str) -> StsClient<'a> {
+        self.ca_bundle = Some(path.to_owned());
+        self
+    }
+
+    /// The AWS CLI's `--cli-connect-timeout` / `--cli-read-timeout` in
+    /// seconds for this client; `0` means no timeout, as in the AWS CLI.
+    /// The total deadline stays three times the longer of the two.
+    #[must_use]
+    pub fn with_timeouts(mut self, connect: Option<u32>, read: Option<u32>) -> StsClient<'a> {
+        // "No timeout" as a bound far beyond any real call (a day).
+        let secs = |s: u32| Duration::from_secs(if s == 0 { 86_400 } else { u64::from(s) });
+        if let Some(c) = connect {
+            self.timeouts.connect = secs(c);
+        }
+        if let Some(r) = read {
+            self.timeouts.read = secs(r);
+        }
+        self.timeouts.total = self
+            .timeouts
+            .connect
+            .max(self.timeouts.read)
+            .saturating_mul(3);
+        self
     }
 
     /// Uses `url` as the endpoint, as botocore's
@@ -315,7 +348,7 @@ impl<'a> StsClient<'a> {
                 .load_ca_bundle()
                 .and_then(|ca| {
                     req.ca_bundle = ca;
-                    self.net.http.send(&req, &Timeouts::botocore(TIMEOUT))
+                    self.net.http.send(&req, &self.timeouts)
                 })
                 .map_err(|e| self.proxy_error(e));
             let (error, retryable) = match sent {
