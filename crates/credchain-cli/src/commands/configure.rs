@@ -284,7 +284,7 @@ pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u
                     output::out(&text);
                     0
                 }
-                Err(e) => super::fail_msg(&e.to_string()),
+                Err(e) => super::fail_msg(&e),
             }
         }
         Ok(None) => super::no_credentials(),

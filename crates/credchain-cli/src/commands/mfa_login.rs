@@ -110,8 +110,7 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
     if global.no_verify_ssl {
         return Err(super::sts::NO_VERIFY_SSL.to_owned());
     }
-    let client =
-        super::own_sts_client(&session, global).map_err(|e| format!("{}: {e}", e.kind()))?;
+    let client = super::own_sts_client(&session, global).map_err(|e| e.to_string())?;
     let source = session.profile().effective().to_owned();
     let creds = match session.get_credentials() {
         Ok(Some(c)) => c,
@@ -189,7 +188,7 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
     );
     let temp = client
         .get_session_token(&creds, args.duration_seconds, Some(&serial), Some(&code))
-        .map_err(|e| format!("{}: {e}", e.kind()))?;
+        .map_err(|e| e.to_string())?;
     let section = Target::Section(target.clone());
     let mut edits = vec![
         Edit::Set {
