@@ -175,13 +175,13 @@ pub enum Error {
     SsoTokenLoad {
         /// botocore's `error_msg` (`Token for X does not exist`).
         message: String,
-        /// The command that creates the token (`credchain sso login ...`).
+        /// The command that creates the token (`aws sso login ...`).
         login_hint: String,
     },
     /// The SSO access token expired (legacy) or the portal answered 401
     /// (`UnauthorizedSSOTokenError`, P-SSO-5/7).
     UnauthorizedSsoToken {
-        /// The command that renews it (`credchain sso login ...`).
+        /// The command that renews it (`aws sso login ...`).
         login_hint: String,
     },
     /// An sso-session token is expired and could not be refreshed
@@ -189,7 +189,7 @@ pub enum Error {
     TokenRetrieval {
         /// botocore's `error_msg`.
         message: String,
-        /// The command that renews it (`credchain sso login ...`).
+        /// The command that renews it (`aws sso login ...`).
         login_hint: String,
     },
     /// The SSO portal or SSO-OIDC answered with an error document: a

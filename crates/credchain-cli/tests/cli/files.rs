@@ -101,12 +101,14 @@ fn side_files_that_are_not_regular_files_are_refused_at_once() {
     let fifo_s = fifo.to_str().expect("utf-8 temp path");
     let limit = Duration::from_secs(20);
     for path in ["/dev/zero", fifo_s] {
-        // configure import --csv FILE
+        // configure import --csv file://FILE (a bare argument that is not a
+        // regular file is CSV text, as in AWS CLI v2)
+        let url = format!("file://{path}");
         let (code, _, err) = run_within(
             command(
                 &env,
                 Path::new(CREDCHAIN),
-                &["configure", "import", "--csv", path],
+                &["configure", "import", "--csv", &url],
                 &[],
             ),
             limit,

@@ -77,11 +77,14 @@ impl SsoConfig {
     }
 }
 
-/// `credchain sso login --sso-session S` for sessions, else `--profile P`.
+/// The exact login command: `--sso-session S` for sessions, else
+/// `--profile P`. It names the AWS CLI v2's `aws sso login`, which writes
+/// the token cache credchain reads, until `credchain sso login` exists
+/// (a hint must name a command that works today).
 pub fn login_hint(profile: &str, session: Option<&str>) -> String {
     match session {
-        Some(s) => format!("credchain sso login --sso-session {s}"),
-        None => format!("credchain sso login --profile {profile}"),
+        Some(s) => format!("aws sso login --sso-session {s}"),
+        None => format!("aws sso login --profile {profile}"),
     }
 }
 
