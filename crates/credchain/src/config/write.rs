@@ -502,6 +502,7 @@ pub fn update_file_with(
         }
     };
     remove_stale_temps(&dir, &name);
+    remove_legacy_lock_file(&dir, &name);
     let (old, meta) = read_locked(lock.file(), &target)?;
     let mut doc = Document::parse(&old);
     if let Err(d) = doc.sections() {
@@ -627,6 +628,21 @@ fn remove_stale_temps(dir: &Path, name: &std::ffi::OsStr) {
         if bytes.starts_with(&prefix) && bytes.ends_with(b".credchain.tmp") {
             let _ = fs::remove_file(entry.path());
         }
+    }
+}
+
+/// Earlier credchain versions locked a permanent `.<name>.credchain.lock`
+/// beside the file; writes now lock the file itself, so that side file is
+/// litter. Best effort, and only a regular file of exactly that name (never
+/// through a symlink). An old-version writer still holding it keeps its
+/// own descriptor; old and new versions never excluded each other anyway.
+fn remove_legacy_lock_file(dir: &Path, name: &std::ffi::OsStr) {
+    let mut legacy = std::ffi::OsString::from(".");
+    legacy.push(name);
+    legacy.push(".credchain.lock");
+    let path = dir.join(legacy);
+    if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+        let _ = fs::remove_file(&path);
     }
 }
 
@@ -1114,6 +1130,16 @@ mod tests {
         }
         // The temp file of the failed rename is gone; no lock file either.
         assert_eq!(names(tmp.path()), ["credentials"]);
+    }
+
+    #[test]
+    fn lock_files_of_earlier_versions_are_cleaned_up() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("config");
+        fs::write(tmp.path().join(".config.credchain.lock"), "").expect("legacy");
+        fs::write(tmp.path().join(".other.credchain.lock"), "").expect("not ours");
+        assert!(update_file(&path, &[set("default", "region", "x")]).expect("write"));
+        assert_eq!(names(tmp.path()), [".other.credchain.lock", "config"]);
     }
 
     #[cfg(unix)]
