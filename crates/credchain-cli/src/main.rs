@@ -34,11 +34,22 @@ fn main() -> ExitCode {
     }
     // `explain` has its own text and the JSON contract; a table of it is a
     // usage error, not silently text.
-    if matches!(cli.command, Command::Explain { .. }) && g.output == Some(OutputFormat::Table) {
+    let no_table = match &cli.command {
+        Command::Explain { .. } => Some("explain"),
+        Command::Sso {
+            command: SsoCommand::Status,
+        } => Some("sso status"),
+        _ => None,
+    };
+    if let Some(name) = no_table
+        && g.output == Some(OutputFormat::Table)
+    {
         cli::command()
             .error(
                 clap::error::ErrorKind::InvalidValue,
-                "`explain` prints `--output text` (the default) or `--output json`, not table",
+                format!(
+                    "`{name}` prints `--output text` (the default) or `--output json`, not table"
+                ),
             )
             .exit();
     }
@@ -53,7 +64,7 @@ fn main() -> ExitCode {
             command: StsCommand::GetCallerIdentity,
         } => commands::sts::get_caller_identity(g, query.as_ref()),
         Command::Sso { command } => match command {
-            SsoCommand::Status => commands::sso::status(g),
+            SsoCommand::Status => commands::sso::status(g, query.as_ref()),
             SsoCommand::Logout => commands::sso::logout(g),
         },
         Command::Configure { command } => match command {

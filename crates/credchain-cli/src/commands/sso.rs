@@ -7,7 +7,7 @@ use credchain::sso::manage::{self, SessionStatus};
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::EXIT_ERROR;
+use crate::format::{self, Query};
 use crate::output;
 
 /// `Xh YYm` (or `expired`) for a number of seconds left.
@@ -93,19 +93,29 @@ fn to_text(rows: &[SessionStatus]) -> String {
 }
 
 /// `sso status`: one row per sso-session / legacy start URL; never a token.
-pub(crate) fn status(global: &GlobalArgs) -> u8 {
+pub(crate) fn status(global: &GlobalArgs, query: Option<&Query>) -> u8 {
     let session = super::session(global);
     let files = match session.config_files() {
         Ok(f) => f,
-        Err(e) => {
-            output::err_line(&format!("{}: {e}", e.kind()));
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::fail(&e, global),
     };
     let os = session.os();
     let rows = manage::status(files, &*os.env, &*os.fs, os.clock.now());
-    let text = match global.output {
-        Some(OutputFormat::Json) => {
+    let text = match (global.output, query) {
+        // `--query` selects from the JSON document, then formats it (json
+        // unless `--output text`), as for every command that prints JSON.
+        (format, Some(q)) => match q.search(&to_json(&rows)).and_then(|v| {
+            format::render(
+                &v,
+                format.unwrap_or(OutputFormat::Json),
+                "Status",
+                output::terminal_width(),
+            )
+        }) {
+            Ok(t) => t,
+            Err(e) => return super::fail_msg(&e),
+        },
+        (Some(OutputFormat::Json), None) => {
             let mut t = serde_json::to_string_pretty(&to_json(&rows)).unwrap_or_default();
             t.push('\n');
             t
@@ -143,9 +153,6 @@ pub(crate) fn logout(global: &GlobalArgs) -> u8 {
             }
             0
         }
-        Err(e) => {
-            output::err_line(&format!("{}: {e}", e.kind()));
-            EXIT_ERROR
-        }
+        Err(e) => super::fail(&e, global),
     }
 }

@@ -281,3 +281,31 @@ fn sso_region_is_validated_before_anything_is_read_or_sent() {
     }
     assert!(sso.requests().is_empty());
 }
+
+/// `sso status` prints JSON, so `--query` applies to it; it has no table
+/// layout, so `--output table` is a usage error (issue 10 item 4), never
+/// silently text.
+#[test]
+fn sso_status_takes_query_and_refuses_table() {
+    let sso = FakeSso::start();
+    let env = sso_env(&sso, "tok", 3_600, "rt", "client-secret-value");
+    let run = env.credchain(&[
+        "sso",
+        "status",
+        "--query",
+        "[0].session",
+        "--output",
+        "text",
+    ]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "corp\n");
+    let run = env.credchain(&["sso", "status", "--query", "[0].profiles"]);
+    run.expect_code(0);
+    assert_eq!(run.json(), serde_json::json!(["dev"]));
+    let run = env.credchain(&["sso", "status", "--output", "table"]);
+    run.expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("not table"), "{}", run.stderr);
+    // Nothing was sent: status reads the cache only.
+    assert!(sso.requests().is_empty());
+}
