@@ -39,8 +39,9 @@ pub(crate) struct GlobalArgs {
     /// formats it (as the AWS CLI's `--query`).
     #[arg(long, global = true, value_name = "JMESPATH")]
     pub(crate) query: Option<String>,
-    /// Refused: credchain never turns certificate checks off; trust a
-    /// private CA with `--ca-bundle PATH` instead.
+    /// Do not check the STS endpoint's certificate for this command's own
+    /// call (the AWS CLI's meaning; a warning is printed). Prefer
+    /// `--ca-bundle PATH` to trust a private CA.
     #[arg(long, global = true)]
     pub(crate) no_verify_ssl: bool,
     /// Trust the certificates in this PEM file for this command's STS call

@@ -107,9 +107,6 @@ fn login(global: &GlobalArgs, args: &MfaLoginArgs) -> Result<(), String> {
     let session = super::session(global);
     // The client (region, endpoint and `--endpoint-url` checks) before any
     // prompt or request: `GetSessionToken` goes where the user said.
-    if global.no_verify_ssl {
-        return Err(super::sts::NO_VERIFY_SSL.to_owned());
-    }
     let client = super::own_sts_client(&session, global).map_err(|e| e.to_string())?;
     let source = session.profile().effective().to_owned();
     let creds = match session.get_credentials() {

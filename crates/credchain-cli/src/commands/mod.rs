@@ -204,7 +204,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The STS client for a command's own call, with the AWS CLI's
 /// `--endpoint-url`, `--ca-bundle`, `--cli-connect-timeout` and
-/// `--cli-read-timeout` applied (`--no-verify-ssl` is refused before).
+/// `--cli-read-timeout` and `--no-verify-ssl` applied.
 pub(crate) fn own_sts_client<'a>(
     session: &'a Session,
     global: &GlobalArgs,
@@ -215,6 +215,16 @@ pub(crate) fn own_sts_client<'a>(
     }
     if let Some(path) = &global.ca_bundle {
         c = c.with_ca_bundle(path);
+    }
+    if global.no_verify_ssl {
+        // As urllib3's InsecureRequestWarning under the AWS CLI: said once,
+        // on stderr, for this command's own call (the credential chain's
+        // STS calls keep their checks).
+        output::err_line(
+            "warning: --no-verify-ssl: the certificate of the STS endpoint is not checked; \
+             anyone on the network path can read and change this request",
+        );
+        c = c.without_certificate_checks();
     }
     Ok(c.with_timeouts(global.cli_connect_timeout, global.cli_read_timeout))
 }

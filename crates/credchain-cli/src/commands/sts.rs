@@ -83,9 +83,6 @@ fn output_format(global: &GlobalArgs, session: &Session) -> Result<OutputFormat,
 
 /// Runs `sts get-caller-identity`.
 pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) -> u8 {
-    if global.no_verify_ssl {
-        return super::fail_msg(NO_VERIFY_SSL);
-    }
     let session = super::session(global);
     // The client first, as botocore's `create_client` validates the region
     // and endpoint before the (deferred) credentials are fetched: a bad
@@ -147,7 +144,3 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) ->
         Err(e) => super::fail_msg(&e),
     }
 }
-
-/// Why `--no-verify-ssl` is refused.
-pub(crate) const NO_VERIFY_SSL: &str = "--no-verify-ssl is not supported: credchain never turns \
-     certificate checks off; trust a private CA with --ca-bundle PATH (or AWS_CA_BUNDLE)";

@@ -311,3 +311,31 @@ fn a_cached_final_role_needs_no_source_call() {
     assert_eq!(py.stdout.trim(), "ASIACACHEDCHAINED", "{}", py.stderr);
     sts.assert_untouched("botocore");
 }
+
+/// `--no-verify-ssl` has the AWS CLI's meaning (issue 10 item 5): the
+/// command's own call goes out without certificate checks (covered against
+/// a TLS server in the library's transport tests), with a warning first;
+/// the endpoint stays the one the user named.
+#[test]
+fn no_verify_ssl_warns_and_keeps_the_named_endpoint() {
+    let env = TestEnv::new().credentials(KEYS);
+    let run = env.credchain(&[
+        "sts",
+        "get-caller-identity",
+        "--no-verify-ssl",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--region",
+        "us-east-1",
+    ]);
+    run.expect_code(255);
+    let mut lines = run.stderr.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("warning: --no-verify-ssl")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("127.0.0.1:9"), "{}", run.stderr);
+}

@@ -76,6 +76,11 @@ pub struct Request {
     /// Trust exactly these roots for `https` instead of the webpki ones
     /// (botocore's `verify=<path>`: `AWS_CA_BUNDLE` / `ca_bundle`).
     pub ca_bundle: Option<CaBundle>,
+    /// `false` is botocore's `verify=False` (the AWS CLI's
+    /// `--no-verify-ssl`): no certificate or host-name check for `https`.
+    /// Only a command's own client ever sets it; the credential chain never
+    /// does.
+    pub verify: bool,
 }
 
 /// A PEM CA bundle, parsed: the certificates `https` requests trust instead
@@ -136,6 +141,7 @@ impl Request {
             proxy: None,
             body: Vec::new(),
             ca_bundle: None,
+            verify: true,
         }
     }
     /// Sets the body.
@@ -177,6 +183,7 @@ impl fmt::Debug for Request {
             .field("proxy", &self.proxy)
             .field("body_len", &self.body.len())
             .field("ca_bundle", &self.ca_bundle.as_ref().map(CaBundle::path))
+            .field("verify", &self.verify)
             .finish()
     }
 }

@@ -115,8 +115,15 @@ impl HttpClient for UreqClient {
             .timeout_connect(Some(timeouts.connect))
             .timeout_per_read(Some(timeouts.read))
             .timeout_global(Some(timeouts.total.max(Duration::from_millis(1))))
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(!req.verify)
+                    .build(),
+            )
             .build();
         let agent: ureq::Agent = match &req.ca_bundle {
+            // `verify=False` ignores any bundle, as urllib3 does.
+            _ if !req.verify => config.into(),
             None => config.into(),
             // ureq's connector chain with the TLS step trusting the bundle
             // as OpenSSL does (see `bundle_tls`).

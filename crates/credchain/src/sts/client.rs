@@ -90,6 +90,8 @@ pub struct StsClient<'a> {
     /// The bundle read and parsed once for this client, not once per
     /// attempt: a retry must not re-read a (possibly slow or huge) file.
     ca_loaded: std::sync::OnceLock<Result<Option<crate::http::CaBundle>, TransportError>>,
+    /// `false` after [`StsClient::without_certificate_checks`].
+    verify: bool,
     /// The `User-Agent` header value.
     user_agent: String,
     /// What decided the endpoint, kept so an explicit endpoint URL can be
@@ -230,6 +232,7 @@ impl<'a> StsClient<'a> {
             proxy: crate::http::proxy::environ_proxy(&*os.env, &endpoint.url),
             ca_bundle: ca_bundle_setting(os, profile),
             ca_loaded: std::sync::OnceLock::new(),
+            verify: true,
             user_agent: crate::http::user_agent(&*os.env),
             os,
             net,
@@ -244,6 +247,16 @@ impl<'a> StsClient<'a> {
     #[must_use]
     pub fn with_ca_bundle(mut self, path: &str) -> StsClient<'a> {
         self.ca_bundle = Some(path.to_owned());
+        self
+    }
+
+    /// The AWS CLI's `--no-verify-ssl` (botocore's `verify=False`) for this
+    /// client only: `https` certificates and host names are not checked,
+    /// and no CA bundle is read. The credential chain's own STS calls keep
+    /// their checks, as in the AWS CLI.
+    #[must_use]
+    pub fn without_certificate_checks(mut self) -> StsClient<'a> {
+        self.verify = false;
         self
     }
 
@@ -344,13 +357,17 @@ impl<'a> StsClient<'a> {
         loop {
             // Each attempt is signed afresh (botocore re-signs on retry).
             let mut req = self.request(body, signer)?;
-            let sent = self
-                .load_ca_bundle()
-                .and_then(|ca| {
-                    req.ca_bundle = ca;
-                    self.net.http.send(&req, &self.timeouts)
-                })
-                .map_err(|e| self.proxy_error(e));
+            req.verify = self.verify;
+            let sent = (if self.verify {
+                self.load_ca_bundle()
+            } else {
+                Ok(None)
+            })
+            .and_then(|ca| {
+                req.ca_bundle = ca;
+                self.net.http.send(&req, &self.timeouts)
+            })
+            .map_err(|e| self.proxy_error(e));
             let (error, retryable) = match sent {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp.text()),
                 Ok(resp) => {

@@ -477,3 +477,42 @@ fn a_self_signed_ca_served_as_the_server_certificate_is_trusted() {
     assert_eq!(e.kind(), "SSLError", "{e}");
     assert!(log2.lock().unwrap().is_empty());
 }
+
+/// The AWS CLI's `--no-verify-ssl` is botocore's `verify=False` for the
+/// command's own client: a certificate nobody trusts is accepted (and a
+/// bundle that would be an error is not even read); every other client of
+/// the session keeps its checks.
+#[test]
+fn without_certificate_checks_accepts_an_untrusted_certificate_for_that_client_only() {
+    let home = tempfile::tempdir().unwrap();
+    let (sts, _pem, sts_log) = tls_sts();
+    let s = session(
+        home.path(),
+        &[
+            ("AWS_ENDPOINT_URL_STS", format!("https://127.0.0.1:{sts}")),
+            // Missing: an SSLError for any client that reads it.
+            ("AWS_CA_BUNDLE", "/nonexistent/bundle.pem".to_owned()),
+        ],
+    );
+    let creds = s.get_credentials().unwrap().expect("explicit keys");
+    let id = s
+        .sts_client()
+        .unwrap()
+        .without_certificate_checks()
+        .get_caller_identity(&creds)
+        .unwrap();
+    assert_eq!(id.arn, "arn:aws:iam::123456789012:user/loopback");
+    assert_eq!(sts_log.lock().unwrap().len(), 1);
+    // The same session's ordinary client still checks.
+    assert_eq!(caller(&s).unwrap_err().kind(), "SSLError");
+    let plain = session(
+        home.path(),
+        &[("AWS_ENDPOINT_URL_STS", format!("https://127.0.0.1:{sts}"))],
+    );
+    assert_eq!(caller(&plain).unwrap_err().kind(), "SSLError");
+    assert_eq!(
+        sts_log.lock().unwrap().len(),
+        1,
+        "no request after a failed handshake"
+    );
+}
