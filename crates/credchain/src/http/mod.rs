@@ -27,7 +27,7 @@ mod client;
 pub mod proxy;
 mod tls;
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -576,34 +576,10 @@ pub fn py_ip_address(text: &str) -> Option<std::net::IpAddr> {
         .map(std::net::IpAddr::V6)
 }
 
-/// Python's `repr()` of a `str`, for messages quoting one as Python does:
-/// single quotes unless the text holds `'` and no `"`.
+/// Python's `repr()` of a `str`, for messages quoting one as Python does
+/// (one implementation: [`crate::chain::repr::py_repr`]).
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    crate::chain::repr::py_repr(s)
 }
 
 #[cfg(test)]

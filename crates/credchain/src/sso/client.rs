@@ -326,14 +326,7 @@ impl<'a> SsoClient<'a> {
             if !retryable || attempt >= self.max_attempts {
                 return Err(error);
             }
-            // `delay_exponential('rand', 2, attempt)`.
-            let base = self.net.random.randint(0, 999_999);
-            #[allow(clippy::cast_precision_loss)] // < 2^20
-            let secs =
-                base as f64 / 1e6 * 2f64.powi(i32::try_from(attempt - 1).unwrap_or(i32::MAX));
-            self.net
-                .sleep
-                .sleep(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
+            sts_client::legacy_retry_sleep(self.net, attempt);
             attempt += 1;
         }
     }

@@ -389,14 +389,7 @@ impl<'a> StsClient<'a> {
             if !retryable || attempt >= self.max_attempts {
                 return Err(error);
             }
-            // `delay_exponential('rand', 2, attempt)`.
-            let base = self.net.random.randint(0, 999_999);
-            #[allow(clippy::cast_precision_loss)] // < 2^20
-            let secs =
-                base as f64 / 1e6 * 2f64.powi(i32::try_from(attempt - 1).unwrap_or(i32::MAX));
-            self.net
-                .sleep
-                .sleep(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
+            legacy_retry_sleep(self.net, attempt);
             attempt += 1;
         }
     }
@@ -494,4 +487,15 @@ fn signing_error(e: sigv4::SigningError) -> Error {
         class: "SigningError",
         message: e.to_string(),
     }
+}
+
+/// Sleeps before retry `attempt + 1` as botocore's legacy retry handler
+/// does (`delay_exponential('rand', 2, attempt)`: a random fraction of
+/// `2^(attempt-1)` seconds). Shared by every client that retries.
+pub(crate) fn legacy_retry_sleep(net: &Network, attempt: u32) {
+    let base = net.random.randint(0, 999_999);
+    #[allow(clippy::cast_precision_loss)] // < 2^20
+    let secs = base as f64 / 1e6 * 2f64.powi(i32::try_from(attempt - 1).unwrap_or(i32::MAX));
+    net.sleep
+        .sleep(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
 }

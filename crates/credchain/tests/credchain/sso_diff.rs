@@ -30,25 +30,6 @@ use serde_json::{Value as Json, json};
 
 const URL: &str = "https://d-9999.awsapps.com/start";
 
-/// botocore, or `None` (after saying why) when it is not installed.
-#[allow(clippy::print_stderr)]
-fn botocore_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import botocore"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CREDCHAIN_REQUIRE_BOTOCORE").is_none_or(|v| v != "1"),
-            "CREDCHAIN_REQUIRE_BOTOCORE=1 but `python3 -c 'import botocore'` fails"
-        );
-        eprintln!("sso differential skipped: python3 cannot import botocore");
-    }
-    ok
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential/sso_diff.py")
 }
@@ -588,7 +569,7 @@ fn compare(sc: &Scenario, b: &Json, o: &Json) -> Result<(), String> {
 
 #[test]
 fn sso_scenarios_agree_with_botocore() {
-    if !botocore_available() {
+    if !crate::botocore_available("sso differential") {
         return;
     }
     let sso = FakeSso::start();
@@ -687,7 +668,7 @@ fn botocore_token(home: &Path, env: &[(String, String)]) -> (String, String) {
 
 #[test]
 fn token_files_are_shared_both_ways_with_botocore() {
-    if !botocore_available() {
+    if !crate::botocore_available("sso differential") {
         return;
     }
     let sso = FakeSso::start();

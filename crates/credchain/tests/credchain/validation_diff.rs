@@ -26,26 +26,6 @@ const HARNESS: &str = include_str!("validation_diff.py");
 
 const KEYS: &str = "[default]\naws_access_key_id = AKIDDIFF\naws_secret_access_key = diffsecret\n";
 
-/// Whether botocore can be imported; `false` prints the skip line (and
-/// fails when `CREDCHAIN_REQUIRE_BOTOCORE=1`).
-#[allow(clippy::print_stderr)] // the skip message
-fn botocore_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import botocore"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CREDCHAIN_REQUIRE_BOTOCORE").is_none_or(|v| v != "1"),
-            "CREDCHAIN_REQUIRE_BOTOCORE=1 but `python3 -c 'import botocore'` fails"
-        );
-        eprintln!("skipping: python3 cannot import botocore (scripts/test.sh installs 1.43.11)");
-    }
-    ok
-}
-
 /// Runs every case through botocore in one process.
 fn botocore_outcomes(cases: &[Json]) -> Vec<Json> {
     let mut child = Command::new("python3")
@@ -356,7 +336,7 @@ fn cases(tmp: &std::path::Path) -> Vec<Json> {
 
 #[test]
 fn region_and_parameter_validation_agree_with_botocore() {
-    if !botocore_available() {
+    if !crate::botocore_available("validation differential") {
         return;
     }
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -400,7 +380,7 @@ fn region_and_parameter_validation_agree_with_botocore() {
 
 #[test]
 fn parameter_tables_match_botocores_sts_model() {
-    if !botocore_available() {
+    if !crate::botocore_available("validation differential") {
         return;
     }
     let ops: Vec<&str> = OPERATIONS.iter().map(|o| o.name).collect();
