@@ -95,7 +95,10 @@ fn flag_applies(path: &str, id: &str) -> bool {
     );
     match id {
         "profile" | "region" | "debug" => true,
-        "output" | "query" => matches!(path, "explain" | "sts" | "sts get-caller-identity"),
+        "output" | "query" => matches!(
+            path,
+            "explain" | "sts" | "sts get-caller-identity" | "sso" | "sso status"
+        ),
         "endpoint_url" => matches!(
             path,
             "sts" | "sts get-caller-identity" | "configure mfa-login"
@@ -171,6 +174,17 @@ pub(crate) enum OutputFormat {
     Text,
     /// An aligned table.
     Table,
+}
+
+impl OutputFormat {
+    /// The flag's value as typed.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Json => "json",
+            OutputFormat::Text => "text",
+            OutputFormat::Table => "table",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +279,22 @@ pub(crate) enum ConfigureCommand {
         #[arg(long, value_enum, default_value = "process")]
         format: ExportFormat,
     },
+}
+
+impl ConfigureCommand {
+    /// The command line that names it (`configure list`).
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            ConfigureCommand::List => "configure list",
+            ConfigureCommand::ListProfiles => "configure list-profiles",
+            ConfigureCommand::Get { .. } => "configure get",
+            ConfigureCommand::Set { .. } => "configure set",
+            ConfigureCommand::Unset { .. } => "configure unset",
+            ConfigureCommand::Import { .. } => "configure import",
+            ConfigureCommand::MfaLogin(_) => "configure mfa-login",
+            ConfigureCommand::ExportCredentials { .. } => "configure export-credentials",
+        }
+    }
 }
 
 /// `export-credentials --format` values (AWS CLI v2).

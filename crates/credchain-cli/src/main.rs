@@ -34,23 +34,37 @@ fn main() -> ExitCode {
     }
     // `explain` has its own text and the JSON contract; a table of it is a
     // usage error, not silently text.
-    let no_table = match &cli.command {
-        Command::Explain { .. } => Some("explain"),
+    // An explicit `--output` the command cannot print is a usage error,
+    // never silently another format (the `output` setting from the files or
+    // `AWS_DEFAULT_OUTPUT` only applies where a command has formats).
+    let (name, formats): (&str, &[OutputFormat]) = match &cli.command {
+        Command::Explain { .. } => ("explain", &[OutputFormat::Json, OutputFormat::Text]),
+        Command::Sts { .. } => (
+            "sts get-caller-identity",
+            &[OutputFormat::Json, OutputFormat::Text, OutputFormat::Table],
+        ),
         Command::Sso {
             command: SsoCommand::Status,
-        } => Some("sso status"),
-        _ => None,
+        } => ("sso status", &[OutputFormat::Json, OutputFormat::Text]),
+        Command::Sso { .. } => ("sso logout", &[]),
+        Command::Configure { command: None } => ("configure", &[]),
+        Command::Configure { command: Some(c) } => (c.name(), &[]),
     };
-    if let Some(name) = no_table
-        && g.output == Some(OutputFormat::Table)
+    if let Some(wanted) = g.output
+        && !formats.contains(&wanted)
     {
-        cli::command()
-            .error(
-                clap::error::ErrorKind::InvalidValue,
-                format!(
-                    "`{name}` prints `--output text` (the default) or `--output json`, not table"
-                ),
+        let msg = if formats.is_empty() {
+            format!("`{name}` has one output format; --output does not apply to it")
+        } else {
+            let names: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
+            format!(
+                "`{name}` prints --output {}, not {}",
+                names.join(" or "),
+                wanted.as_str()
             )
+        };
+        cli::command()
+            .error(clap::error::ErrorKind::InvalidValue, msg)
             .exit();
     }
     // As the AWS CLI, a bad `--query` is refused before anything runs.

@@ -295,3 +295,35 @@ fn no_sign_request_sends_unsigned_and_reports_what_sts_says() {
         signed.stderr
     );
 }
+
+/// An explicit `--output` that a command cannot print is a usage error for
+/// every command (issue 10 item 4); the `output` *setting* (files,
+/// `AWS_DEFAULT_OUTPUT`) only applies where a command has formats.
+#[test]
+fn output_flag_that_a_command_cannot_print_is_a_usage_error() {
+    let env = TestEnv::new().credentials(KEYS);
+    for args in [
+        &["configure", "list", "--output", "json"][..],
+        &["--output", "table", "configure", "list-profiles"],
+        &["configure", "export-credentials", "--output", "json"],
+        &["configure", "get", "region", "--output", "text"],
+        &["sso", "logout", "--output", "json"],
+    ] {
+        let run = env.credchain(args);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains("--output does not apply"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stdout, "", "{args:?}");
+    }
+    let run = env.credchain(&["--output", "table", "sso", "status"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("not table"), "{}", run.stderr);
+    // The setting does not break a command without formats.
+    let env = env.env("AWS_DEFAULT_OUTPUT", "table");
+    env.credchain(&["configure", "list"]).expect_code(0);
+    env.credchain(&["configure", "list-profiles"])
+        .expect_code(0);
+}
