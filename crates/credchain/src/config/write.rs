@@ -5,14 +5,20 @@
 //! One write is: take a cross-process lock → read → parse (a file that does
 //! not parse is never rewritten) → apply [`Edit`]s with `credchain-ini`'s
 //! format-preserving editor → if nothing changed, stop → write a temp file in
-//! the same directory, fsync it, give it the old file's mode (0600 for a new
-//! file) → rename it over the file → fsync the directory → release the lock.
+//! the same directory, fsync it, give it the old file's owner, group and
+//! mode (0600 for a new file) → rename it over the file → fsync the
+//! directory → release the lock.
 //!
 //! * The rename makes the update atomic: a reader, or a writer killed at any
-//!   instant, sees the old or the new file, never a torn one.
-//! * The lock (an `flock` on the sidecar `.<name>.credchain.lock`, mode
-//!   0600, never deleted so every writer locks the same inode) serialises the
-//!   read-modify-write, so concurrent writers never lose each other's updates.
+//!   instant, sees the old or the new file, never a torn one. Where a rename
+//!   is impossible (a bind-mounted file, a read-only directory, an owner
+//!   that cannot be kept) the file is rewritten in place under the lock
+//!   instead ([`WriteMode`]); credchain's readers take a shared lock, so
+//!   they never see it half-written.
+//! * The lock ([`crate::filelock::FileLock::lock_open`]: an `flock` on the
+//!   file itself, re-checked after locking, so no lock file exists) bounds
+//!   its wait and serialises the read-modify-write, so concurrent writers
+//!   never lose each other's updates.
 //!   It is advisory: editors and the AWS CLI do not take it.
 //!
 //! Unlike reads, which go through [`crate::os::Fs`] so they can be faked,

@@ -577,7 +577,7 @@ pub fn py_ip_address(text: &str) -> Option<std::net::IpAddr> {
 }
 
 /// Python's `repr()` of a `str`, for messages quoting one as Python does
-/// (one implementation: [`crate::chain::repr::py_repr`]).
+/// (one implementation, shared with the chain's messages).
 pub fn py_repr(s: &str) -> String {
     crate::chain::repr::py_repr(s)
 }
