@@ -175,13 +175,13 @@ pub enum Error {
     SsoTokenLoad {
         /// botocore's `error_msg` (`Token for X does not exist`).
         message: String,
-        /// The command that creates the token (`aws sso login ...`).
+        /// The command that creates the token (`credchain sso login ...`).
         login_hint: String,
     },
     /// The SSO access token expired (legacy) or the portal answered 401
     /// (`UnauthorizedSSOTokenError`, P-SSO-5/7).
     UnauthorizedSsoToken {
-        /// The command that renews it (`aws sso login ...`).
+        /// The command that renews it (`credchain sso login ...`).
         login_hint: String,
     },
     /// An sso-session token is expired and could not be refreshed
@@ -189,7 +189,7 @@ pub enum Error {
     TokenRetrieval {
         /// botocore's `error_msg`.
         message: String,
-        /// The command that renews it (`aws sso login ...`).
+        /// The command that renews it (`credchain sso login ...`).
         login_hint: String,
     },
     /// The SSO portal or SSO-OIDC answered with an error document: a
@@ -201,6 +201,14 @@ pub enum Error {
         code: String,
         /// The service's message.
         message: String,
+    },
+    /// `sso login` could not finish (the AWS CLI v2's exception classes, see
+    /// [`SsoLoginFailure`]); `detail` is the exception's `error_msg`.
+    SsoLogin {
+        /// Which failure.
+        failure: SsoLoginFailure,
+        /// What went wrong (never a token, code or secret).
+        detail: String,
     },
     /// A Python exception botocore lets escape unwrapped (`ValueError`,
     /// `KeyError`, `TypeError`, `FileNotFoundError`, `HTTPClientError`,
@@ -247,7 +255,36 @@ impl Error {
             Error::SsoService {
                 operation, code, ..
             } => crate::sso::error_class(operation, code),
+            Error::SsoLogin { failure, .. } => failure.class(),
             Error::Unhandled { class, .. } => class,
+        }
+    }
+}
+
+/// Why `sso login` failed, as the AWS CLI v2 names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SsoLoginFailure {
+    /// The user did not approve in time (device code `ExpiredTokenException`,
+    /// or no callback before the listener's deadline).
+    PendingAuthorizationExpired,
+    /// The authorization-code callback carried an error or a wrong `state`.
+    AuthorizationCodeLoad,
+    /// The loopback callback listener could not be started.
+    AuthCodeFetcher,
+    /// The profile or sso-session lacks what a login needs (awscli's
+    /// `InvalidSSOConfigError`).
+    InvalidSsoConfig,
+}
+
+impl SsoLoginFailure {
+    /// The exception class name.
+    pub fn class(self) -> &'static str {
+        match self {
+            SsoLoginFailure::PendingAuthorizationExpired => "PendingAuthorizationExpiredError",
+            SsoLoginFailure::AuthorizationCodeLoad => "AuthorizationCodeLoadError",
+            SsoLoginFailure::AuthCodeFetcher => "AuthCodeFetcherError",
+            SsoLoginFailure::InvalidSsoConfig => "InvalidSSOConfigError",
         }
     }
 }
@@ -372,6 +409,29 @@ impl fmt::Display for Error {
             Error::ParamValidation { report } => {
                 write!(f, "Parameter validation failed:\n{report}")
             }
+            // botocore's `fmt` strings (botocore/exceptions.py).
+            Error::SsoLogin { failure, detail } => match failure {
+                SsoLoginFailure::PendingAuthorizationExpired => write!(
+                    f,
+                    "The pending authorization to retrieve an SSO token has expired. The login \
+                     flow to retrieve an SSO token must be restarted.{}",
+                    if detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({detail})")
+                    }
+                ),
+                SsoLoginFailure::AuthorizationCodeLoad => {
+                    write!(f, "Error loading authorization code: {detail}")
+                }
+                SsoLoginFailure::AuthCodeFetcher => write!(
+                    f,
+                    "Unable to initialize the OAuth 2.0 authorization callback handler: {detail} \
+                     You may use --use-device-code to fall back to the device code flow which \
+                     does not require the callback handler."
+                ),
+                SsoLoginFailure::InvalidSsoConfig => f.write_str(detail),
+            },
             // botocore's texts, with its "run aws sso login" advice replaced
             // by the exact credchain command.
             Error::SsoTokenLoad {

@@ -116,7 +116,10 @@ fn explain_shows_session_token_file_expiry_and_what_is_needed() {
         "{line}"
     );
     assert!(line.contains("expired 20"), "{line}");
-    assert!(line.contains("aws sso login --sso-session corp"), "{line}");
+    assert!(
+        line.contains("credchain sso login --sso-session corp"),
+        "{line}"
+    );
     assert!(!run.combined().contains("expired-access-token"));
     // Valid: the expiry and "(valid)"; JSON names the sso method.
     let env = sso_env(

@@ -98,7 +98,7 @@ pub fn resolve_endpoint(
 }
 
 /// botocore's `percent_encode` (RFC 3986 unreserved characters kept).
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -408,6 +408,52 @@ impl<'a> SsoClient<'a> {
         let req = Request::new(HttpMethod::Post, self.url("/logout"))
             .header("x-amz-sso_bearer_token", access_token);
         self.send("Logout", req).map(|_| ())
+    }
+
+    /// POSTs `body` (restJson, unsigned) to `path` as `operation`: the
+    /// answer's fields.
+    fn post_json(
+        &self,
+        operation: &str,
+        path: &str,
+        body: &Json,
+    ) -> Result<Map<String, Json>, Error> {
+        let req = Request::new(HttpMethod::Post, self.url(path))
+            .header("Content-Type", "application/json")
+            .with_body(body.to_string());
+        let resp = self.send(operation, req)?;
+        Ok(json_body(&resp))
+    }
+
+    /// SSO-OIDC `RegisterClient` (`POST /client/register`) with `body`
+    /// (`clientName`, `clientType`, and for the authorization-code grant
+    /// `grantTypes`, `redirectUris`, `issuerUrl`, `scopes`): the answer
+    /// (`clientId`, `clientSecret`, `clientSecretExpiresAt` in epoch seconds).
+    pub fn register_client(&self, body: &Json) -> Result<Map<String, Json>, Error> {
+        self.post_json("RegisterClient", "/client/register", body)
+    }
+
+    /// SSO-OIDC `StartDeviceAuthorization` (`POST /device_authorization`):
+    /// `deviceCode`, `userCode`, `verificationUri`,
+    /// `verificationUriComplete`, `expiresIn` (s), optional `interval` (s).
+    pub fn start_device_authorization(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        start_url: &str,
+    ) -> Result<Map<String, Json>, Error> {
+        let body = serde_json::json!({
+            "clientId": client_id,
+            "clientSecret": client_secret,
+            "startUrl": start_url,
+        });
+        self.post_json("StartDeviceAuthorization", "/device_authorization", &body)
+    }
+
+    /// SSO-OIDC `CreateToken` (`POST /token`) with any grant: `body` holds
+    /// `grantType` and its parameters, in the order botocore sends them.
+    pub fn create_token(&self, body: &Json) -> Result<Map<String, Json>, Error> {
+        self.post_json("CreateToken", "/token", body)
     }
 
     /// `CreateToken` with the refresh-token grant (P-SSO-6): the answer's

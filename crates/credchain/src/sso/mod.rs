@@ -4,7 +4,7 @@
 //! and the `sso` / `sso-oidc` clients ([`client`]).
 //!
 //! The provider (`provider::sso`) strings these together; `sso status`,
-//! `sso logout` and (later) `sso login` reuse the same pieces, and every
+//! `sso logout` and `sso login` ([`login`]) reuse the same pieces, and every
 //! write of `~/.aws/sso/cache` goes through [`token::save`] under
 //! [`lock::with_token_lock`].
 //!
@@ -22,6 +22,7 @@
 
 pub mod client;
 pub mod lock;
+pub mod login;
 pub mod manage;
 pub mod token;
 
@@ -78,13 +79,12 @@ impl SsoConfig {
 }
 
 /// The exact login command: `--sso-session S` for sessions, else
-/// `--profile P`. It names the AWS CLI v2's `aws sso login`, which writes
-/// the token cache credchain reads, until `credchain sso login` exists
-/// (a hint must name a command that works today).
+/// `--profile P` (`credchain sso login` writes the token cache the AWS CLI
+/// v2 shares).
 pub fn login_hint(profile: &str, session: Option<&str>) -> String {
     match session {
-        Some(s) => format!("aws sso login --sso-session {s}"),
-        None => format!("aws sso login --profile {profile}"),
+        Some(s) => format!("credchain sso login --sso-session {s}"),
+        None => format!("credchain sso login --profile {profile}"),
     }
 }
 
@@ -404,6 +404,25 @@ fn refresh_blocker(doc: &TokenDoc, now: SystemTime) -> Result<Option<String>, Er
     Ok(None)
 }
 
+/// `expiresIn` of a `CreateToken` answer (seconds), as botocore's
+/// `timedelta(seconds=...)` takes it.
+pub(crate) fn expires_in_of(resp: &serde_json::Map<String, Json>) -> Result<i64, Error> {
+    match resp.get("expiresIn") {
+        Some(Json::Number(n)) => n.as_i64(),
+        Some(Json::String(s)) => crate::pyint::py_int_value(s),
+        _ => {
+            return Err(Error::Unhandled {
+                class: "KeyError",
+                message: "'expiresIn' (in the CreateToken answer)".into(),
+            });
+        }
+    }
+    .ok_or_else(|| Error::Unhandled {
+        class: "ValueError",
+        message: "expiresIn in the CreateToken answer is not an integer".into(),
+    })
+}
+
 /// The refreshed document botocore writes (P-SSO-6 field order).
 fn refreshed_doc(
     sess: &SessionConfig,
@@ -415,15 +434,7 @@ fn refreshed_doc(
         class: "KeyError",
         message: format!("'{k}' (in the CreateToken answer)"),
     };
-    let expires_in = match resp.get("expiresIn") {
-        Some(Json::Number(n)) => n.as_i64(),
-        Some(Json::String(s)) => crate::pyint::py_int_value(s),
-        _ => return Err(key_error("expiresIn")),
-    }
-    .ok_or_else(|| Error::Unhandled {
-        class: "ValueError",
-        message: "expiresIn in the CreateToken answer is not an integer".into(),
-    })?;
+    let expires_in = expires_in_of(resp)?;
     let access = resp
         .get("accessToken")
         .cloned()

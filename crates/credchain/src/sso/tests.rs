@@ -273,7 +273,7 @@ fn p_sso_6_expired_and_not_refreshable_is_token_retrieval_error() {
     assert_eq!(
         e.to_string(),
         "Error when retrieving token from sso: Token has expired and refresh failed. To \
-         refresh this SSO session run aws sso login --sso-session s"
+         refresh this SSO session run credchain sso login --sso-session s"
     );
     // Without refresh fields no call is made at all.
     let f = Fixture::new(&token_doc(-1, false));
@@ -324,6 +324,6 @@ fn p_sso_5_legacy_expired_token_is_unauthorized_before_any_call() {
     assert_eq!(
         e.to_string(),
         "The SSO session associated with this profile has expired or is otherwise invalid. \
-         To refresh this SSO session run aws sso login --profile p"
+         To refresh this SSO session run credchain sso login --profile p"
     );
 }

@@ -1,7 +1,30 @@
 //! A fake IAM Identity Center on `127.0.0.1`: the portal's
-//! `GetRoleCredentials` and `Logout`, and SSO-OIDC's `CreateToken`
-//! (refresh-token grant), on one port, so both `AWS_ENDPOINT_URL_SSO` and
-//! `AWS_ENDPOINT_URL_SSO_OIDC` can point at [`FakeSso::url`].
+//! `GetRoleCredentials` and `Logout`, and SSO-OIDC's `RegisterClient`,
+//! `StartDeviceAuthorization`, `CreateToken` (refresh-token, device-code
+//! and authorization-code grants) and its `/authorize` page, on one port,
+//! so both `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC` can
+//! point at [`FakeSso::url`].
+//!
+//! Logins (`sso login`):
+//!
+//! * `RegisterClient` issues `client-<n>` / `csecret-<n>`, valid 90 days;
+//!   [`FakeSso::fail_register_client`] makes it answer 400
+//!   `InvalidClientMetadataException`.
+//! * `GET /authorize?…` checks the client (registered for
+//!   `authorization_code`), the loopback `redirect_uri` and
+//!   `code_challenge_method=S256`, and shows a page with an **Allow**
+//!   link (`#allow`) to `redirect_uri?code=…&state=…` and a **Deny** link
+//!   (`#deny`, `error=access_denied`). `CreateToken` with
+//!   `authorization_code` takes each code once and checks the client, the
+//!   redirect URI and that S256(`codeVerifier`) is the challenge.
+//! * `StartDeviceAuthorization` issues a user code (`ABCD-0001`, …) with
+//!   `interval` 1 and `expiresIn` 600; `/device?user_code=…` shows its
+//!   **Allow** link (`/device/approve?user_code=…`); polls answer
+//!   `AuthorizationPendingException` until it is approved
+//!   ([`FakeSso::approve_user_code`] or the link), or follow a
+//!   [`DeviceScript`] (slow down, pending, then approve/deny/expire).
+//! * Tokens issued by a login are `good-login-<n>` (8 h) with refresh
+//!   token `rt-login-<n>`; [`FakeSso::tokens_issued`] counts them.
 //!
 //! Its answers are a pure function of the request, so credchain and
 //! botocore (the differential tests) get the same ones; faults are chosen
@@ -40,6 +63,12 @@ use std::time::Duration;
 
 use super::{Recorded, Reply, TestServer};
 
+/// `expiresIn` of the tokens a login gets (8 h).
+pub const LOGIN_TOKEN_SECONDS: i64 = 28_800;
+
+/// `clientSecretExpiresAt` of every registration: 2100-01-01T00:00:00Z.
+pub const REGISTRATION_EPOCH: i64 = 4_102_444_800;
+
 /// The delay of the `slow` faults.
 pub const SLOW: Duration = Duration::from_millis(1500);
 
@@ -47,9 +76,64 @@ pub const SLOW: Duration = Duration::from_millis(1500);
 /// milliseconds, so both sides of a differential see the same value.
 pub const ROLE_EXPIRATION_MS: i64 = 4_102_444_800_000;
 
+/// How a device authorization answers its polls without a test
+/// approving it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceScript {
+    /// First polls answered `SlowDownException`.
+    pub slow_down: usize,
+    /// Then this many `AuthorizationPendingException`.
+    pub pending: usize,
+    /// Then this.
+    pub then: DeviceOutcome,
+}
+
+/// The end of a [`DeviceScript`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceOutcome {
+    /// A token.
+    Approve,
+    /// 400 `AccessDeniedException`.
+    Deny,
+    /// 400 `ExpiredTokenException`.
+    Expire,
+}
+
+#[derive(Clone, Debug)]
+struct Client {
+    id: String,
+    secret: String,
+    auth_code: bool,
+}
+
+#[derive(Clone, Debug)]
+struct DeviceAuth {
+    device_code: String,
+    user_code: String,
+    client_id: String,
+    approved: bool,
+    polls: usize,
+}
+
+#[derive(Clone, Debug)]
+struct IssuedCode {
+    code: String,
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
+}
+
 #[derive(Default)]
 struct State {
     create_token: AtomicUsize,
+    register_client: AtomicUsize,
+    start_device: AtomicUsize,
+    issued: AtomicUsize,
+    fail_register: std::sync::atomic::AtomicBool,
+    clients: Mutex<Vec<Client>>,
+    devices: Mutex<Vec<DeviceAuth>>,
+    codes: Mutex<Vec<IssuedCode>>,
+    script: Mutex<Option<DeviceScript>>,
     get_role: AtomicUsize,
     logout: AtomicUsize,
     delay_ms: AtomicU64,
@@ -184,10 +268,19 @@ fn create_token(req: &Recorded, state: &State) -> Reply {
         std::thread::sleep(Duration::from_millis(delay));
     }
     let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-    let rt = body["refreshToken"].as_str().unwrap_or_default().to_owned();
-    if body["grantType"] != "refresh_token" || body["clientId"].as_str().is_none() {
-        return error_reply(400, "UnsupportedGrantTypeException", "bad grant");
+    if body["clientId"].as_str().is_none() {
+        return error_reply(400, "InvalidRequestException", "clientId is required");
     }
+    match body["grantType"].as_str() {
+        Some("refresh_token") => refresh_grant(&body),
+        Some(crate::sso::login::device::GRANT_TYPE) => device_grant(&body, state),
+        Some("authorization_code") => auth_code_grant(&body, state),
+        _ => error_reply(400, "UnsupportedGrantTypeException", "bad grant"),
+    }
+}
+
+fn refresh_grant(body: &serde_json::Value) -> Reply {
+    let rt = body["refreshToken"].as_str().unwrap_or_default().to_owned();
     if rt.starts_with("rt-fail") {
         return error_reply(
             400,
@@ -217,11 +310,280 @@ fn create_token(req: &Recorded, state: &State) -> Reply {
     )
 }
 
+fn client_ok(state: &State, body: &serde_json::Value) -> Option<Client> {
+    let clients = state.clients.lock().ok()?;
+    clients
+        .iter()
+        .find(|c| {
+            Some(c.id.as_str()) == body["clientId"].as_str()
+                && Some(c.secret.as_str()) == body["clientSecret"].as_str()
+        })
+        .cloned()
+}
+
+fn issue(state: &State) -> Reply {
+    let n = state.issued.fetch_add(1, Ordering::SeqCst) + 1;
+    json_reply(
+        200,
+        None,
+        &serde_json::json!({"accessToken": format!("good-login-{n}"), "tokenType": "Bearer",
+            "expiresIn": LOGIN_TOKEN_SECONDS, "refreshToken": format!("rt-login-{n}")})
+        .to_string(),
+    )
+}
+
+fn device_grant(body: &serde_json::Value, state: &State) -> Reply {
+    if client_ok(state, body).is_none() {
+        return error_reply(401, "InvalidClientException", "unknown client");
+    }
+    let script = state.script.lock().ok().and_then(|s| *s);
+    let verdict = {
+        let Ok(mut devices) = state.devices.lock() else {
+            return Reply::Respond(500, String::new());
+        };
+        let Some(d) = devices
+            .iter_mut()
+            .find(|d| Some(d.device_code.as_str()) == body["deviceCode"].as_str())
+        else {
+            return error_reply(400, "InvalidGrantException", "unknown device code");
+        };
+        if Some(d.client_id.as_str()) != body["clientId"].as_str() {
+            return error_reply(
+                400,
+                "InvalidGrantException",
+                "device code of another client",
+            );
+        }
+        let k = d.polls;
+        d.polls += 1;
+        match script {
+            _ if d.approved => Some(DeviceOutcome::Approve),
+            Some(s) if k < s.slow_down => {
+                return error_reply(400, "SlowDownException", "Client is polling too fast");
+            }
+            Some(s) if k >= s.slow_down + s.pending => Some(s.then),
+            _ => None,
+        }
+    };
+    match verdict {
+        Some(DeviceOutcome::Approve) => issue(state),
+        Some(DeviceOutcome::Deny) => {
+            error_reply(400, "AccessDeniedException", "The user denied the request")
+        }
+        Some(DeviceOutcome::Expire) => {
+            error_reply(400, "ExpiredTokenException", "Device code has expired")
+        }
+        None => error_reply(
+            400,
+            "AuthorizationPendingException",
+            "Authorization is still pending",
+        ),
+    }
+}
+
+fn auth_code_grant(body: &serde_json::Value, state: &State) -> Reply {
+    let Some(client) = client_ok(state, body) else {
+        return error_reply(401, "InvalidClientException", "unknown client");
+    };
+    let code = {
+        let Ok(mut codes) = state.codes.lock() else {
+            return Reply::Respond(500, String::new());
+        };
+        let Some(i) = codes
+            .iter()
+            .position(|c| Some(c.code.as_str()) == body["code"].as_str())
+        else {
+            return error_reply(400, "InvalidGrantException", "Invalid authorization code");
+        };
+        // A code is good for one exchange.
+        codes.remove(i)
+    };
+    let verifier = body["codeVerifier"].as_str().unwrap_or_default();
+    let challenge = crate::sso::login::pkce::code_challenge(verifier);
+    if code.client_id != client.id
+        || Some(code.redirect_uri.as_str()) != body["redirectUri"].as_str()
+        || challenge.trim_end_matches('=') != code.challenge
+    {
+        return error_reply(
+            400,
+            "InvalidGrantException",
+            "code_verifier, client or redirect_uri does not match the authorization request",
+        );
+    }
+    issue(state)
+}
+
+fn register_client(req: &Recorded, state: &State) -> Reply {
+    state.register_client.fetch_add(1, Ordering::SeqCst);
+    if state.fail_register.load(Ordering::SeqCst) {
+        return error_reply(
+            400,
+            "InvalidClientMetadataException",
+            "Client metadata is invalid",
+        );
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    if body["clientName"].as_str().is_none() || body["clientType"] != "public" {
+        return error_reply(400, "InvalidRequestException", "clientName and clientType");
+    }
+    let auth_code = body["grantTypes"]
+        .as_array()
+        .is_some_and(|g| g.iter().any(|v| v == "authorization_code"));
+    let Ok(mut clients) = state.clients.lock() else {
+        return Reply::Respond(500, String::new());
+    };
+    let n = clients.len() + 1;
+    let c = Client {
+        id: format!("client-{n}"),
+        secret: format!("csecret-{n}"),
+        auth_code,
+    };
+    clients.push(c.clone());
+    json_reply(
+        200,
+        None,
+        &serde_json::json!({"clientId": c.id, "clientSecret": c.secret,
+            "clientIdIssuedAt": REGISTRATION_EPOCH - 90 * 86_400,
+            "clientSecretExpiresAt": REGISTRATION_EPOCH})
+        .to_string(),
+    )
+}
+
+fn start_device(req: &Recorded, state: &State, base: &str) -> Reply {
+    state.start_device.fetch_add(1, Ordering::SeqCst);
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    if client_ok(state, &body).is_none() || body["startUrl"].as_str().is_none() {
+        return error_reply(401, "InvalidClientException", "unknown client");
+    }
+    let Ok(mut devices) = state.devices.lock() else {
+        return Reply::Respond(500, String::new());
+    };
+    let n = devices.len() + 1;
+    let d = DeviceAuth {
+        device_code: format!("devcode-{n}-{}", hex_digest(&format!("{body}"))),
+        user_code: format!("ABCD-{n:04}"),
+        client_id: body["clientId"].as_str().unwrap_or_default().to_owned(),
+        approved: false,
+        polls: 0,
+    };
+    devices.push(d.clone());
+    json_reply(
+        200,
+        None,
+        &serde_json::json!({"deviceCode": d.device_code, "userCode": d.user_code,
+            "verificationUri": format!("{base}/device"),
+            "verificationUriComplete": format!("{base}/device?user_code={}", d.user_code),
+            "expiresIn": 600, "interval": 1})
+        .to_string(),
+    )
+}
+
+fn html_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+fn html_reply(status: u16, body: &str) -> Reply {
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body.as_bytes());
+    Reply::Raw(bytes)
+}
+
+fn page(title: &str, allow: &str, deny: Option<&str>) -> String {
+    let deny = deny.map_or(String::new(), |d| {
+        format!(" <a id=\"deny\" href=\"{}\">Deny</a>", html_attr(d))
+    });
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><h1>{title}</h1><a id=\"allow\" href=\"{}\">Allow</a>{deny}</body></html>",
+        html_attr(allow)
+    )
+}
+
+fn authorize(req: &Recorded, state: &State) -> Reply {
+    let p = |k: &str| query(&req.path, k).unwrap_or_default();
+    let (client_id, redirect, st) = (p("client_id"), p("redirect_uri"), p("state"));
+    let known = state
+        .clients
+        .lock()
+        .ok()
+        .is_some_and(|c| c.iter().any(|c| c.id == client_id && c.auth_code));
+    let loopback = redirect
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|r| r.split_once('/'))
+        .is_some_and(|(port, path)| port.parse::<u16>().is_ok() && path == "oauth/callback");
+    if !known || !loopback || p("response_type") != "code" || p("code_challenge_method") != "S256" {
+        return html_reply(
+            400,
+            "<html><body>invalid authorization request</body></html>",
+        );
+    }
+    let Ok(mut codes) = state.codes.lock() else {
+        return Reply::Respond(500, String::new());
+    };
+    let code = format!(
+        "authcode-{}-{}",
+        codes.len() + 1,
+        &hex_digest(&req.path)[..12]
+    );
+    codes.push(IssuedCode {
+        code: code.clone(),
+        client_id,
+        redirect_uri: redirect.clone(),
+        challenge: p("code_challenge"),
+    });
+    let enc = crate::sso::client::percent_encode;
+    html_reply(
+        200,
+        &page(
+            "Allow credchain to access your data?",
+            &format!("{redirect}?code={}&state={}", enc(&code), enc(&st)),
+            Some(&format!(
+                "{redirect}?error=access_denied&state={}",
+                enc(&st)
+            )),
+        ),
+    )
+}
+
+fn device_page(req: &Recorded, state: &State, approve: bool) -> Reply {
+    let code = query(&req.path, "user_code").unwrap_or_default();
+    let Ok(mut devices) = state.devices.lock() else {
+        return Reply::Respond(500, String::new());
+    };
+    let Some(d) = devices.iter_mut().find(|d| d.user_code == code) else {
+        return html_reply(404, "<html><body>unknown code</body></html>");
+    };
+    if approve {
+        d.approved = true;
+        return html_reply(
+            200,
+            "<html><body><p id=\"result\">Request approved</p></body></html>",
+        );
+    }
+    html_reply(
+        200,
+        &page(
+            &format!("Authorize request {code}?"),
+            &format!("/device/approve?user_code={code}"),
+            None,
+        ),
+    )
+}
+
 impl FakeSso {
     /// Starts the fake on `127.0.0.1:0`.
     pub fn start() -> FakeSso {
         let state = Arc::new(State::default());
         let s = Arc::clone(&state);
+        let base = Arc::new(Mutex::new(String::new()));
+        let b = Arc::clone(&base);
         let server = TestServer::start(move |req, _| {
             let path = req.path.split('?').next().unwrap_or_default();
             match (req.method.as_str(), path) {
@@ -230,6 +592,14 @@ impl FakeSso {
                     portal(req)
                 }
                 ("POST", "/token") => create_token(req, &s),
+                ("POST", "/client/register") => register_client(req, &s),
+                ("POST", "/device_authorization") => {
+                    let base = b.lock().map(|b| b.clone()).unwrap_or_default();
+                    start_device(req, &s, &base)
+                }
+                ("GET", "/authorize") => authorize(req, &s),
+                ("GET", "/device") => device_page(req, &s, false),
+                ("GET", "/device/approve") => device_page(req, &s, true),
                 ("POST", "/logout") => {
                     s.logout.fetch_add(1, Ordering::SeqCst);
                     let token = req.header("x-amz-sso_bearer_token").unwrap_or_default();
@@ -241,6 +611,9 @@ impl FakeSso {
                 _ => error_reply(404, "UnknownOperationException", "no such route"),
             }
         });
+        if let Ok(mut b) = base.lock() {
+            *b = server.url("");
+        }
         FakeSso { server, state }
     }
     /// `http://127.0.0.1:PORT`: the endpoint of both services.
@@ -250,6 +623,51 @@ impl FakeSso {
     /// `CreateToken` calls so far.
     pub fn create_token_calls(&self) -> usize {
         self.state.create_token.load(Ordering::SeqCst)
+    }
+    /// `RegisterClient` calls so far.
+    pub fn register_client_calls(&self) -> usize {
+        self.state.register_client.load(Ordering::SeqCst)
+    }
+    /// `StartDeviceAuthorization` calls so far.
+    pub fn start_device_authorization_calls(&self) -> usize {
+        self.state.start_device.load(Ordering::SeqCst)
+    }
+    /// Tokens issued by logins (device or authorization code) so far.
+    pub fn tokens_issued(&self) -> usize {
+        self.state.issued.load(Ordering::SeqCst)
+    }
+    /// Makes `RegisterClient` fail (400 `InvalidClientMetadataException`).
+    pub fn fail_register_client(&self, fail: bool) {
+        self.state.fail_register.store(fail, Ordering::SeqCst);
+    }
+    /// Device authorizations follow `script` instead of waiting for a test.
+    pub fn set_device_script(&self, script: Option<DeviceScript>) {
+        if let Ok(mut s) = self.state.script.lock() {
+            *s = script;
+        }
+    }
+    /// User codes issued and not yet approved.
+    pub fn pending_user_codes(&self) -> Vec<String> {
+        self.state
+            .devices
+            .lock()
+            .map(|d| {
+                d.iter()
+                    .filter(|d| !d.approved)
+                    .map(|d| d.user_code.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// Approves a user code (as the user would in the browser); whether it
+    /// was known.
+    pub fn approve_user_code(&self, code: &str) -> bool {
+        self.state.devices.lock().is_ok_and(|mut d| {
+            d.iter_mut()
+                .find(|d| d.user_code == code)
+                .map(|d| d.approved = true)
+                .is_some()
+        })
     }
     /// `GetRoleCredentials` calls so far.
     pub fn get_role_credentials_calls(&self) -> usize {

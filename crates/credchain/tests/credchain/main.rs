@@ -7,6 +7,7 @@ mod error_kinds;
 mod imds;
 mod sso;
 mod sso_diff;
+mod sso_login;
 mod sts_faults;
 mod sts_moto;
 mod sts_vectors;

@@ -184,7 +184,7 @@ fn p_sso_5_legacy_expired_token_needs_login() {
     assert_eq!(e.kind(), "UnauthorizedSSOTokenError");
     assert!(
         e.to_string()
-            .ends_with("run aws sso login --profile legacy"),
+            .ends_with("run credchain sso login --profile legacy"),
         "{e}"
     );
     assert_eq!(

@@ -1,0 +1,306 @@
+//! The loopback redirect listener of the authorization-code flow (the AWS
+//! CLI v2's `AuthCodeFetcher`): an HTTP server on `127.0.0.1`, random
+//! port, that waits for the browser to come back to `/oauth/callback`
+//! with `code` and `state` (or `error`).
+//!
+//! * One *answer* ends the wait: a callback with `code` and `state` (the
+//!   state must be the one sent: a different one is an error page and
+//!   `AuthorizationCodeLoadError`), or one with `error`. Other requests
+//!   (`/favicon.ico`, a callback without parameters) get a 404 or 400
+//!   page and the wait goes on, as the AWS CLI's does.
+//! * The wait is bounded ([`super::CALLBACK_TIMEOUT`] by default, the AWS
+//!   CLI's 600 s) and each connection must send its request within 10 s
+//!   (the AWS CLI's `_REQUEST_TIMEOUT`), so a silent client cannot stall
+//!   the login.
+//! * Unlike the AWS CLI (which binds every interface), only 127.0.0.1 is
+//!   bound: the redirect URI names it, and nothing else needs to reach it.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::credentials::SecretString;
+use crate::error::{Error, SsoLoginFailure};
+
+/// How long one connection may take to send its request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+/// How often the non-blocking accept is retried.
+const ACCEPT_POLL: Duration = Duration::from_millis(25);
+
+const DONE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>credchain sso login</title></head><body><h1>Login complete</h1>\
+<p id=\"result\">credchain has received the authorization. You can close this window and \
+return to the terminal.</p></body></html>";
+
+fn error_page(what: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>credchain sso login failed</title></head><body><h1>Login failed</h1>\
+         <p id=\"result\">{}</p><p>Close this window and run the login again.</p></body></html>",
+        html_escape(what)
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The listener, bound and ready before the browser is sent anywhere.
+#[derive(Debug)]
+pub struct CallbackListener {
+    listener: TcpListener,
+    port: u16,
+}
+
+impl CallbackListener {
+    /// Binds `127.0.0.1:0`.
+    pub fn bind() -> Result<CallbackListener, Error> {
+        let fail = |e: std::io::Error| Error::SsoLogin {
+            failure: SsoLoginFailure::AuthCodeFetcher,
+            detail: e.to_string(),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(fail)?;
+        let port = listener.local_addr().map_err(fail)?.port();
+        listener.set_nonblocking(true).map_err(fail)?;
+        Ok(CallbackListener { listener, port })
+    }
+
+    /// `http://127.0.0.1:PORT/oauth/callback`.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}/oauth/callback", self.port)
+    }
+
+    /// Waits up to `timeout` for the callback; the authorization code.
+    /// `on_tick` runs between polls (the CLI's progress indicator).
+    pub fn wait(
+        self,
+        expected_state: &str,
+        timeout: Duration,
+        on_tick: &dyn Fn(),
+    ) -> Result<SecretString, Error> {
+        let deadline = Instant::now() + timeout;
+        let mut last_tick = Instant::now();
+        loop {
+            match self.listener.accept() {
+                Ok((conn, _)) => {
+                    if let Some(done) = serve(conn, expected_state) {
+                        return done;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return Err(Error::SsoLogin {
+                            failure: SsoLoginFailure::PendingAuthorizationExpired,
+                            detail: format!(
+                                "no browser came back to {} within {} s",
+                                self.redirect_uri(),
+                                timeout.as_secs()
+                            ),
+                        });
+                    }
+                    if last_tick.elapsed() >= Duration::from_millis(250) {
+                        on_tick();
+                        last_tick = Instant::now();
+                    }
+                    std::thread::sleep(ACCEPT_POLL);
+                }
+                // A connection reset before accept: keep waiting.
+                Err(_) => std::thread::sleep(ACCEPT_POLL),
+            }
+        }
+    }
+}
+
+/// The parameters of a query string as `parse_qs` reads them (first value
+/// of each name; `+` is a space).
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (percent_decode(k) == name && !v.is_empty()).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn respond(conn: &mut TcpStream, status: &str, body: &str) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = conn.write_all(head.as_bytes());
+    let _ = conn.write_all(body.as_bytes());
+    let _ = conn.flush();
+}
+
+/// Reads one request head; `None` when the client sent none in time.
+fn read_head(conn: &mut TcpStream) -> Option<String> {
+    conn.set_nonblocking(false).ok()?;
+    conn.set_read_timeout(Some(REQUEST_TIMEOUT)).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 || buf.len() > MAX_HEAD {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Answers one connection; `Some` when it ends the wait.
+fn serve(mut conn: TcpStream, expected_state: &str) -> Option<Result<SecretString, Error>> {
+    let head = read_head(&mut conn)?;
+    let line = head.lines().next().unwrap_or_default();
+    let mut parts = line.split(' ');
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if method != "GET" || path != "/oauth/callback" {
+        respond(&mut conn, "404 Not Found", &error_page("Not found."));
+        return None;
+    }
+    let load_error = |detail: String| Error::SsoLogin {
+        failure: SsoLoginFailure::AuthorizationCodeLoad,
+        detail,
+    };
+    if let Some(error) = query_param(query, "error") {
+        let why = match query_param(query, "error_description") {
+            Some(d) => format!("{error}: {d}"),
+            None => error,
+        };
+        respond(
+            &mut conn,
+            "400 Bad Request",
+            &error_page(&format!("The sign-in was not completed ({why}).")),
+        );
+        return Some(Err(load_error(format!(
+            "Failed to retrieve an authorization code ({why})."
+        ))));
+    }
+    let (Some(code), Some(state)) = (query_param(query, "code"), query_param(query, "state"))
+    else {
+        respond(
+            &mut conn,
+            "400 Bad Request",
+            &error_page("This page expects the code and state parameters."),
+        );
+        return None;
+    };
+    if state != expected_state {
+        respond(
+            &mut conn,
+            "400 Bad Request",
+            &error_page(
+                "The state parameter does not match this login; the authorization was refused.",
+            ),
+        );
+        return Some(Err(load_error(
+            "State parameter does not match expected value.".into(),
+        )));
+    }
+    respond(&mut conn, "200 OK", DONE_PAGE);
+    Some(Ok(SecretString::new(code)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(port: u16, target: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    }
+
+    fn run(requests: &'static [&'static str]) -> (Vec<String>, Result<String, Error>) {
+        let l = CallbackListener::bind().unwrap();
+        let port = l.port;
+        let client =
+            std::thread::spawn(move || requests.iter().map(|r| get(port, r)).collect::<Vec<_>>());
+        let r = l
+            .wait("st-1", Duration::from_secs(20), &|| {})
+            .map(|c| c.expose().to_owned());
+        (client.join().unwrap(), r)
+    }
+
+    #[test]
+    fn serves_one_valid_callback_after_noise() {
+        let (pages, r) = run(&[
+            "/favicon.ico",
+            "/oauth/callback",
+            "/oauth/callback?code=c%2Fd+e&state=st-1",
+        ]);
+        assert_eq!(r.unwrap(), "c/d e");
+        assert!(pages[0].starts_with("HTTP/1.1 404"));
+        assert!(pages[1].starts_with("HTTP/1.1 400"));
+        assert!(pages[2].starts_with("HTTP/1.1 200"));
+        assert!(pages[2].contains("You can close this window"));
+    }
+
+    #[test]
+    fn wrong_state_is_an_error_page_and_a_failed_login() {
+        let (pages, r) = run(&["/oauth/callback?code=c&state=forged"]);
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), "AuthorizationCodeLoadError");
+        assert_eq!(
+            e.to_string(),
+            "Error loading authorization code: State parameter does not match expected value."
+        );
+        assert!(pages[0].starts_with("HTTP/1.1 400"), "{}", pages[0]);
+        assert!(pages[0].contains("does not match"));
+        assert!(!pages[0].contains("forged"));
+    }
+
+    #[test]
+    fn error_callback_fails_with_the_reason() {
+        let (_, r) = run(&["/oauth/callback?error=access_denied&state=st-1"]);
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "Error loading authorization code: Failed to retrieve an authorization code \
+             (access_denied)."
+        );
+    }
+
+    #[test]
+    fn wait_is_bounded() {
+        let l = CallbackListener::bind().unwrap();
+        let uri = l.redirect_uri();
+        let started = Instant::now();
+        let e = l.wait("s", Duration::from_millis(300), &|| {}).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(e.kind(), "PendingAuthorizationExpiredError");
+        assert!(e.to_string().contains(&uri), "{e}");
+    }
+}

@@ -1,0 +1,165 @@
+//! The device-code grant (botocore's `SSOTokenFetcher`): after
+//! `StartDeviceAuthorization`, one `CreateToken` attempt before anything
+//! is shown (a pre-authorized client needs no prompt), then the
+//! verification URL and user code, then `CreateToken` every `interval`
+//! seconds (default 5) until the user approves:
+//!
+//! * `AuthorizationPendingException`: wait and poll again;
+//! * `SlowDownException`: the interval grows by 5 s (RFC 8628 §3.5);
+//! * `ExpiredTokenException`: `PendingAuthorizationExpiredError`;
+//! * any other error (`AccessDeniedException` when the user refuses):
+//!   raised as the service's error, as botocore does.
+//!
+//! Better than botocore, whose loop relies on the service to end it: the
+//! whole wait is bounded by the authorization's `expiresIn`, counted both
+//! on the clock and as the sum of the sleeps (so a test's instant sleep
+//! still ends the loop).
+
+use std::time::Duration;
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, SsoLoginFailure};
+use crate::sso::client::SsoClient;
+
+use super::{Flow, LoginUi, pending_message};
+
+/// The device grant's `grantType`.
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// Seconds added to the interval on `SlowDownException`.
+pub const SLOW_DOWN_DELAY: u64 = 5;
+/// The interval when the service gives none.
+pub const DEFAULT_INTERVAL: u64 = 5;
+
+/// What one `CreateToken` attempt came to.
+enum Attempt {
+    Token(Map<String, Json>),
+    Pending,
+    SlowDown,
+}
+
+fn int_field(m: &Map<String, Json>, k: &str) -> Option<u64> {
+    match m.get(k) {
+        Some(Json::Number(n)) => n.as_u64(),
+        Some(Json::String(s)) => crate::pyint::py_int_value(s).and_then(|v| u64::try_from(v).ok()),
+        _ => None,
+    }
+}
+
+fn str_field(m: &Map<String, Json>, k: &str) -> Result<String, Error> {
+    match m.get(k) {
+        Some(Json::String(s)) => Ok(s.clone()),
+        _ => Err(Error::Unhandled {
+            class: "KeyError",
+            message: format!("'{k}' (in the StartDeviceAuthorization answer)"),
+        }),
+    }
+}
+
+fn attempt(
+    oidc: &SsoClient<'_>,
+    client_id: &str,
+    client_secret: &str,
+    device_code: &str,
+) -> Result<Attempt, Error> {
+    let body = serde_json::json!({
+        "grantType": GRANT_TYPE,
+        "clientId": client_id,
+        "clientSecret": client_secret,
+        "deviceCode": device_code,
+    });
+    match oidc.create_token(&body) {
+        Ok(m) => Ok(Attempt::Token(m)),
+        Err(Error::SsoService { code, .. }) if code == "AuthorizationPendingException" => {
+            Ok(Attempt::Pending)
+        }
+        Err(Error::SsoService { code, .. }) if code == "SlowDownException" => Ok(Attempt::SlowDown),
+        Err(Error::SsoService { code, .. }) if code == "ExpiredTokenException" => {
+            Err(Error::SsoLogin {
+                failure: SsoLoginFailure::PendingAuthorizationExpired,
+                detail: String::new(),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs the grant for a registered client (`(clientId, clientSecret)`):
+/// the `CreateToken` answer.
+pub(super) fn run(
+    oidc: &SsoClient<'_>,
+    net: &crate::http::Network,
+    clock: &dyn crate::os::Clock,
+    ui: &dyn LoginUi,
+    open_browser: bool,
+    (client_id, client_secret): (&str, &str),
+    start_url: &str,
+) -> Result<Map<String, Json>, Error> {
+    let auth = oidc.start_device_authorization(client_id, client_secret, start_url)?;
+    let device_code = crate::credentials::SecretString::new(str_field(&auth, "deviceCode")?);
+    let user_code = str_field(&auth, "userCode")?;
+    let uri = str_field(&auth, "verificationUri")?;
+    let uri_complete = str_field(&auth, "verificationUriComplete")?;
+    let expires_in = int_field(&auth, "expiresIn").ok_or_else(|| Error::Unhandled {
+        class: "KeyError",
+        message: "'expiresIn' (in the StartDeviceAuthorization answer)".into(),
+    })?;
+    let mut interval = int_field(&auth, "interval").unwrap_or(DEFAULT_INTERVAL);
+    let started = clock.now();
+    let step = |interval: &mut u64| -> Result<Option<Map<String, Json>>, Error> {
+        match attempt(oidc, client_id, client_secret, device_code.expose())? {
+            Attempt::Token(m) => Ok(Some(m)),
+            Attempt::Pending => {
+                ui.debug("CreateToken: authorization pending");
+                Ok(None)
+            }
+            Attempt::SlowDown => {
+                *interval += SLOW_DOWN_DELAY;
+                ui.debug(&format!(
+                    "CreateToken: slow down; polling every {interval} s"
+                ));
+                Ok(None)
+            }
+        }
+    };
+    if let Some(token) = step(&mut interval)? {
+        return Ok(token);
+    }
+    ui.say(&pending_message(
+        Flow::DeviceCode,
+        open_browser,
+        Some(&user_code),
+        &uri,
+        &uri_complete,
+    ));
+    if open_browser {
+        if let Err(why) = ui.open_browser(&uri_complete) {
+            ui.debug(&format!("could not open a browser: {why}"));
+        }
+    }
+    ui.debug(&format!(
+        "waiting for approval: polling every {interval} s for at most {expires_in} s"
+    ));
+    // botocore's loop: attempt, then sleep (so one attempt follows the
+    // prompt at once).
+    let mut slept = 0u64;
+    loop {
+        if let Some(token) = step(&mut interval)? {
+            return Ok(token);
+        }
+        let on_clock = clock
+            .now()
+            .duration_since(started)
+            .unwrap_or_default()
+            .as_secs();
+        if slept.max(on_clock) >= expires_in {
+            return Err(Error::SsoLogin {
+                failure: SsoLoginFailure::PendingAuthorizationExpired,
+                detail: format!("the code {user_code} was not approved within {expires_in} s"),
+            });
+        }
+        net.sleep.sleep(Duration::from_secs(interval));
+        slept += interval;
+        ui.tick();
+    }
+}

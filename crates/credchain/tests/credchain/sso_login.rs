@@ -1,0 +1,545 @@
+//! `sso login` (issue 11 item 3) against the loopback fake IAM Identity
+//! Center (`credchain::testkit::sso`), with a scripted browser that loads
+//! the fake's `/authorize` page and follows its **Allow** link to
+//! credchain's listener: PKCE end to end (registration and token files in
+//! the AWS CLI v2's layout, P-SSO-9; the provider then resolves role
+//! credentials with the new token), registration reuse, a forged `state`,
+//! a denied authorization, the listener's deadline, `RegisterClient`
+//! failing, and the device flow's slow_down / pending / expired / denied
+//! answers with a recording sleep (no real waiting).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use credchain::http::{HttpClient, HttpMethod, Request, Timeouts};
+use credchain::os::{MapEnv, Os, RealClock, RealFs, RecordingSleep};
+use credchain::sso::OidcAccess;
+use credchain::sso::login::{self, Flow, LoginOptions, LoginOutcome, LoginUi};
+use credchain::sso::token;
+use credchain::testkit::LoopbackClient;
+use credchain::testkit::sso::{DeviceOutcome, DeviceScript, FakeSso, role_credentials_for};
+use credchain::{Error, Session};
+use serde_json::Value as Json;
+
+const START_URL: &str = "https://d-7777.awsapps.com/start";
+
+fn config() -> String {
+    format!(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n\
+         [profile legacy]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+         sso_account_id = 111122223333\nsso_role_name = Admin\n\
+         [sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+         sso_registration_scopes = sso:account:access\n"
+    )
+}
+
+/// What the scripted browser does with the authorize URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Browser {
+    /// Loads the page and clicks Allow.
+    Allow,
+    /// Clicks Allow with the `state` replaced.
+    ForgeState,
+    /// Clicks Deny.
+    Deny,
+    /// Never comes back.
+    Nothing,
+}
+
+struct Ui {
+    browser: Browser,
+    said: Mutex<String>,
+    notes: Mutex<Vec<String>>,
+    debug: Mutex<Vec<String>>,
+    /// The page credchain's listener answered the browser with.
+    landing: Arc<Mutex<Option<String>>>,
+    opened: Mutex<Vec<String>>,
+}
+
+impl Ui {
+    fn new(browser: Browser) -> Ui {
+        Ui {
+            browser,
+            said: Mutex::new(String::new()),
+            notes: Mutex::new(Vec::new()),
+            debug: Mutex::new(Vec::new()),
+            landing: Arc::new(Mutex::new(None)),
+            opened: Mutex::new(Vec::new()),
+        }
+    }
+    fn said(&self) -> String {
+        self.said.lock().unwrap().clone()
+    }
+    fn landing(&self) -> Option<String> {
+        // The browser thread may still be reading the answer.
+        for _ in 0..100 {
+            if let Some(p) = self.landing.lock().unwrap().clone() {
+                return Some(p);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+fn get(url: &str) -> String {
+    LoopbackClient::default()
+        .send(
+            &Request::new(HttpMethod::Get, url),
+            &Timeouts::botocore(Duration::from_secs(10)),
+        )
+        .map_or_else(|e| format!("(request failed: {e})"), |r| r.text())
+}
+
+/// The `href` of the element with `id` in a page.
+fn link(page: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\" href=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no #{id} in {page}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].replace("&amp;", "&")
+}
+
+impl LoginUi for Ui {
+    fn say(&self, text: &str) {
+        self.said.lock().unwrap().push_str(text);
+    }
+    fn note(&self, text: &str) {
+        self.notes.lock().unwrap().push(text.to_owned());
+    }
+    fn open_browser(&self, url: &str) -> Result<(), String> {
+        self.opened.lock().unwrap().push(url.to_owned());
+        let (browser, url, landing) = (self.browser, url.to_owned(), self.landing.clone());
+        if browser == Browser::Nothing {
+            return Ok(());
+        }
+        std::thread::spawn(move || {
+            let page = get(&url);
+            let target = match browser {
+                Browser::Deny => link(&page, "deny"),
+                Browser::ForgeState => {
+                    let allow = link(&page, "allow");
+                    format!("{}&state=forged", allow.split("&state=").next().unwrap())
+                }
+                _ => link(&page, "allow"),
+            };
+            *landing.lock().unwrap() = Some(get(&target));
+        });
+        Ok(())
+    }
+    fn debug(&self, text: &str) {
+        self.debug.lock().unwrap().push(text.to_owned());
+    }
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+    sso: FakeSso,
+    sleep: Arc<RecordingSleep>,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        std::fs::write(dir.path().join(".aws/config"), config()).unwrap();
+        Home {
+            dir,
+            sso: FakeSso::start(),
+            sleep: Arc::new(RecordingSleep::default()),
+        }
+    }
+    fn session(&self, profile: &str) -> Session {
+        let env = MapEnv::from_pairs([
+            ("HOME", self.dir.path().to_str().unwrap().to_owned()),
+            ("AWS_ENDPOINT_URL_SSO", self.sso.url()),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", self.sso.url()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]);
+        Session::builder()
+            .os(Os {
+                env: Arc::new(env),
+                fs: Arc::new(RealFs),
+                clock: Arc::new(RealClock),
+            })
+            .http_client(Arc::new(LoopbackClient::default()))
+            .sleep(self.sleep.clone())
+            .profile_name(profile)
+            .build()
+    }
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join(".aws/sso/cache")
+    }
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.cache())
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+    fn login(&self, profile: &str, opts: &LoginOptions, ui: &Ui) -> Result<LoginOutcome, Error> {
+        let session = self.session(profile);
+        let files = session.config_files()?;
+        let target = login::target_for_profile(files, profile)?;
+        let access = OidcAccess {
+            os: session.os(),
+            net: session.network(),
+            files,
+            client_profile: files.profile(profile),
+        };
+        login::login(&access, &target, opts, ui)
+    }
+}
+
+fn read_json(p: &Path) -> serde_json::Map<String, Json> {
+    match serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() {
+        Json::Object(m) => m,
+        other => panic!("{other}"),
+    }
+}
+
+fn keys(m: &serde_json::Map<String, Json>) -> Vec<&str> {
+    m.keys().map(String::as_str).collect()
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn pkce() -> LoginOptions {
+    LoginOptions::new(Flow::Pkce, true)
+}
+
+#[test]
+fn p_sso_9_pkce_login_writes_the_aws_cli_files_and_the_provider_uses_them() {
+    let h = Home::new();
+    let ui = Ui::new(Browser::Allow);
+    let out = h.login("dev", &pkce(), &ui).unwrap();
+    assert!(out.by_this_process && out.registered);
+    assert_eq!(
+        (h.sso.register_client_calls(), h.sso.tokens_issued()),
+        (1, 1)
+    );
+    // The registration: RegisterClient's body and the file, as the AWS CLI
+    // v2's SSOTokenFetcherAuth sends and writes them.
+    let reg_req = h
+        .sso
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/client/register")
+        .unwrap();
+    let body: Json = serde_json::from_slice(&reg_req.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"clientName": "botocore-client-corp", "clientType": "public",
+            "grantTypes": ["authorization_code", "refresh_token"],
+            "redirectUris": ["http://127.0.0.1/oauth/callback"], "issuerUrl": START_URL,
+            "scopes": ["sso:account:access"]})
+    );
+    let scopes = ["sso:account:access".to_owned()];
+    let reg_key =
+        token::registration_cache_key(START_URL, "us-east-1", Some(&scopes), Some("corp"));
+    let tok_key = token::cache_key(START_URL, Some("corp"));
+    assert_eq!(
+        h.names(),
+        {
+            let mut v = vec![format!("{reg_key}.json"), format!("{tok_key}.json")];
+            v.sort();
+            v
+        },
+        "no lock or temp file is left"
+    );
+    let reg_text = std::fs::read_to_string(h.cache().join(format!("{reg_key}.json"))).unwrap();
+    assert_eq!(
+        reg_text,
+        "{\"clientId\": \"client-1\", \"clientSecret\": \"csecret-1\", \"expiresAt\": \
+         \"2100-01-01T00:00:00Z\", \"scopes\": [\"sso:account:access\"], \"grantTypes\": \
+         [\"authorization_code\", \"refresh_token\"]}"
+    );
+    let tok = read_json(&out.token_path);
+    assert_eq!(
+        keys(&tok),
+        [
+            "startUrl",
+            "region",
+            "accessToken",
+            "expiresAt",
+            "clientId",
+            "clientSecret",
+            "registrationExpiresAt",
+            "refreshToken"
+        ]
+    );
+    assert_eq!(tok["accessToken"], "good-login-1");
+    assert_eq!(tok["refreshToken"], "rt-login-1");
+    assert_eq!(tok["registrationExpiresAt"], "2100-01-01T00:00:00Z");
+    let left = out.expires_at.seconds_after(std::time::SystemTime::now());
+    assert!((28_700.0..=28_800.0).contains(&left), "{left}");
+    #[cfg(unix)]
+    assert_eq!((mode(&out.token_path), mode(&h.cache())), (0o600, 0o700));
+    // The browser landed on the "you can close this window" page.
+    assert!(ui.landing().unwrap().contains("You can close this window"));
+    // The authorize URL is botocore's shape, on the OIDC endpoint.
+    let opened = ui.opened.lock().unwrap()[0].clone();
+    assert!(
+        opened.starts_with(&format!(
+            "{}/authorize?response_type=code&client_id=client-1&redirect_uri=http%3A%2F%2F127.0.0.1%3A",
+            h.sso.url()
+        )),
+        "{opened}"
+    );
+    assert!(
+        opened
+            .contains("&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=")
+    );
+    assert!(ui.said().contains(&opened));
+    // The provider now resolves the role credentials with the new token.
+    let creds = h.session("dev").get_credentials().unwrap().unwrap();
+    let (ak, ..) = role_credentials_for("good-login-1", "Admin", "111122223333");
+    assert_eq!(creds.access_key_id(), ak);
+    // A second login reuses the registration (P-SSO-9) and logs in again.
+    let out2 = h.login("dev", &pkce(), &Ui::new(Browser::Allow)).unwrap();
+    assert!(out2.by_this_process && !out2.registered);
+    assert_eq!(
+        (h.sso.register_client_calls(), h.sso.tokens_issued()),
+        (1, 2)
+    );
+    // No secret ever reached the user-facing or debug text.
+    let all = format!(
+        "{}{:?}{:?}",
+        ui.said(),
+        ui.debug.lock().unwrap(),
+        ui.notes.lock().unwrap()
+    );
+    for secret in ["csecret-1", "good-login-1", "rt-login-1", "authcode-"] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+}
+
+#[test]
+fn forged_state_fails_the_login_and_writes_no_token() {
+    let h = Home::new();
+    let ui = Ui::new(Browser::ForgeState);
+    let e = h.login("dev", &pkce(), &ui).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        (
+            "AuthorizationCodeLoadError",
+            "Error loading authorization code: State parameter does not match expected value."
+        )
+    );
+    assert!(ui.landing().unwrap().contains("does not match"));
+    assert_eq!(h.sso.tokens_issued(), 0);
+    assert!(
+        !h.names()
+            .iter()
+            .any(|n| *n == format!("{}.json", token::sha1_hex("corp")))
+    );
+}
+
+#[test]
+fn denied_authorization_fails_clearly() {
+    let h = Home::new();
+    let e = h
+        .login("dev", &pkce(), &Ui::new(Browser::Deny))
+        .unwrap_err();
+    assert_eq!(e.kind(), "AuthorizationCodeLoadError");
+    assert!(e.to_string().contains("(access_denied)"), "{e}");
+}
+
+#[test]
+fn listener_deadline_ends_the_login() {
+    let h = Home::new();
+    let mut opts = pkce();
+    opts.callback_timeout = Duration::from_millis(400);
+    let started = std::time::Instant::now();
+    let e = h
+        .login("dev", &opts, &Ui::new(Browser::Nothing))
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(e.kind(), "PendingAuthorizationExpiredError");
+    assert!(
+        e.to_string().starts_with(
+            "The pending authorization to retrieve an SSO token has expired. The login flow to \
+         retrieve an SSO token must be restarted. (no browser came back to http://127.0.0.1:"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn register_client_failure_is_the_services_error() {
+    let h = Home::new();
+    h.sso.fail_register_client(true);
+    let e = h
+        .login("dev", &pkce(), &Ui::new(Browser::Allow))
+        .unwrap_err();
+    assert_eq!(e.kind(), "InvalidClientMetadataException");
+    assert_eq!(
+        e.to_string(),
+        "An error occurred (InvalidClientMetadataException) when calling the RegisterClient \
+         operation: Client metadata is invalid"
+    );
+    assert!(h.names().is_empty(), "{:?}", h.names());
+}
+
+fn device(h: &Home, profile: &str, script: DeviceScript) -> Result<LoginOutcome, Error> {
+    h.sso.set_device_script(Some(script));
+    h.login(
+        profile,
+        &LoginOptions::new(Flow::DeviceCode, false),
+        &Ui::new(Browser::Nothing),
+    )
+}
+
+#[test]
+fn device_flow_honours_slow_down_and_pending() {
+    let h = Home::new();
+    let out = device(
+        &h,
+        "dev",
+        DeviceScript {
+            slow_down: 2,
+            pending: 3,
+            then: DeviceOutcome::Approve,
+        },
+    )
+    .unwrap();
+    // interval 1; two slow_downs make it 11 (botocore: +5 each); botocore
+    // polls once before the prompt and once right after it, then sleeps
+    // between polls.
+    assert_eq!(h.sleep.calls(), vec![Duration::from_secs(11); 4]);
+    assert_eq!(h.sso.start_device_authorization_calls(), 1);
+    let tok = read_json(&out.token_path);
+    assert_eq!(tok["accessToken"], "good-login-1");
+    // The device registration: no grantTypes; scopes because configured.
+    let scopes = ["sso:account:access".to_owned()];
+    let reg_key =
+        token::registration_cache_key(START_URL, "us-east-1", Some(&scopes), Some("corp"));
+    let reg = read_json(&h.cache().join(format!("{reg_key}.json")));
+    assert_eq!(
+        keys(&reg),
+        ["clientId", "clientSecret", "expiresAt", "scopes"]
+    );
+    // A PKCE login then needs its own registration (botocore checks the
+    // grant types of a cached one).
+    let out = h.login("dev", &pkce(), &Ui::new(Browser::Allow)).unwrap();
+    assert!(out.registered);
+    assert_eq!(h.sso.register_client_calls(), 2);
+}
+
+#[test]
+fn device_flow_expired_and_denied() {
+    let h = Home::new();
+    let e = device(
+        &h,
+        "dev",
+        DeviceScript {
+            slow_down: 0,
+            pending: 2,
+            then: DeviceOutcome::Expire,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), "PendingAuthorizationExpiredError");
+    assert_eq!(
+        e.to_string(),
+        "The pending authorization to retrieve an SSO token has expired. The login flow to \
+         retrieve an SSO token must be restarted."
+    );
+    let e = device(
+        &h,
+        "dev",
+        DeviceScript {
+            slow_down: 0,
+            pending: 1,
+            then: DeviceOutcome::Deny,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), "AccessDeniedException");
+    assert_eq!(h.sso.tokens_issued(), 0);
+    assert!(
+        !h.names()
+            .iter()
+            .any(|n| *n == format!("{}.json", token::sha1_hex("corp")))
+    );
+}
+
+#[test]
+fn device_wait_is_bounded_by_expires_in() {
+    let h = Home::new();
+    // Never approved: the fake's expiresIn is 600 s at interval 1 s.
+    let e = device(
+        &h,
+        "dev",
+        DeviceScript {
+            slow_down: 0,
+            pending: usize::MAX,
+            then: DeviceOutcome::Approve,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), "PendingAuthorizationExpiredError");
+    assert!(
+        e.to_string().contains("was not approved within 600 s"),
+        "{e}"
+    );
+    let total: Duration = h.sleep.calls().iter().sum();
+    assert_eq!(total, Duration::from_secs(600));
+}
+
+#[test]
+fn legacy_profile_logs_in_with_the_device_flow() {
+    let h = Home::new();
+    let out = device(
+        &h,
+        "legacy",
+        DeviceScript {
+            slow_down: 0,
+            pending: 0,
+            then: DeviceOutcome::Approve,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        out.token_path,
+        h.cache()
+            .join(format!("{}.json", token::sha1_hex(START_URL)))
+    );
+    let reg_req = h
+        .sso
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/client/register")
+        .unwrap();
+    let body: Json = serde_json::from_slice(&reg_req.body).unwrap();
+    // botocore-client-<epoch seconds>, no scopes.
+    let name = body["clientName"].as_str().unwrap();
+    assert!(
+        name.strip_prefix("botocore-client-")
+            .unwrap()
+            .parse::<u64>()
+            .is_ok(),
+        "{name}"
+    );
+    assert_eq!(
+        keys(body.as_object().unwrap()),
+        ["clientName", "clientType"]
+    );
+    let reg_key = token::registration_cache_key(START_URL, "us-east-1", None, None);
+    let reg = read_json(&h.cache().join(format!("{reg_key}.json")));
+    assert_eq!(keys(&reg), ["clientId", "clientSecret", "expiresAt"]);
+    // Approved before the prompt: no sleep at all.
+    assert!(h.sleep.calls().is_empty());
+    let creds = h.session("legacy").get_credentials().unwrap().unwrap();
+    let (ak, ..) = role_credentials_for("good-login-1", "Admin", "111122223333");
+    assert_eq!(creds.access_key_id(), ak);
+}
