@@ -209,7 +209,7 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: StsCommand,
     },
-    /// IAM Identity Center: cached sign-in state and logout.
+    /// IAM Identity Center: sign in, cached sign-in state, sign out.
     Sso {
         #[command(subcommand)]
         command: SsoCommand,
@@ -218,12 +218,32 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SsoCommand {
+    /// Sign in to IAM Identity Center and cache the access token (as AWS
+    /// CLI v2's `aws sso login`): PKCE in the browser for sso-session
+    /// profiles, else the device code flow.
+    Login(SsoLoginArgs),
     /// One row per sso-session / start URL: token expiry, time left,
     /// refreshable, registration expiry, profiles using it (never the token).
     Status,
     /// Sign out: SSO Logout for every cached token, then remove the token
     /// files and the cached SSO role credentials (as AWS CLI v2).
     Logout,
+}
+
+/// `sso login` flags (the AWS CLI v2's).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct SsoLoginArgs {
+    /// Log in to this sso-session (default: the profile's, following
+    /// `source_profile` to the SSO profile of a role chain).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) sso_session: Option<String>,
+    /// Use the device code flow (a code to confirm on any device) instead
+    /// of the authorization code flow in a browser on this machine.
+    #[arg(long)]
+    pub(crate) use_device_code: bool,
+    /// Do not open a browser: print the URL to open.
+    #[arg(long)]
+    pub(crate) no_browser: bool,
 }
 
 #[derive(Debug, Subcommand)]

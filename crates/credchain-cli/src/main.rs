@@ -46,6 +46,9 @@ fn main() -> ExitCode {
         Command::Sso {
             command: SsoCommand::Status,
         } => ("sso status", &[OutputFormat::Json, OutputFormat::Text]),
+        Command::Sso {
+            command: SsoCommand::Login(_),
+        } => ("sso login", &[]),
         Command::Sso { .. } => ("sso logout", &[]),
         Command::Configure { command: None } => ("configure", &[]),
         Command::Configure { command: Some(c) } => (c.name(), &[]),
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Sso { command } => match command {
             SsoCommand::Status => commands::sso::status(g, query.as_ref()),
             SsoCommand::Logout => commands::sso::logout(g),
+            SsoCommand::Login(args) => commands::sso::login(g, args),
         },
         Command::Configure { command } => match command {
             None => commands::configure_write::interactive(g),

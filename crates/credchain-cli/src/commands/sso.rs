@@ -1,12 +1,18 @@
-//! `credchain sso status` and `credchain sso logout` (issue 11 item 4).
-//! The work is in `credchain::sso::manage`; this file only prints.
+//! `credchain sso login`, `sso status` and `sso logout` (issue 11 items 3
+//! and 4). The work is in `credchain::sso::{login, manage}`; this file
+//! prints, opens the browser and draws the progress indicator.
 
 use std::fmt::Write as _;
 
+use std::io::IsTerminal as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use credchain::sso::OidcAccess;
+use credchain::sso::login::{self, LoginOptions, LoginUi};
 use credchain::sso::manage::{self, SessionStatus};
 use serde_json::{Value, json};
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cli::{GlobalArgs, OutputFormat, SsoLoginArgs};
 use crate::format::{self, Query};
 use crate::output;
 
@@ -154,5 +160,160 @@ pub(crate) fn logout(global: &GlobalArgs) -> u8 {
             0
         }
         Err(e) => super::fail(&e, global),
+    }
+}
+
+/// The terminal side of a login: the AWS CLI's texts on stdout, credchain's
+/// remarks and `--debug` on stderr, a spinner on stderr when it is a
+/// terminal, browsers started as `BROWSER` (else `xdg-open`/`open`) says.
+struct TerminalUi {
+    debug: bool,
+    spinner: bool,
+    frame: AtomicUsize,
+    drawn: AtomicBool,
+    env: std::sync::Arc<dyn credchain::os::Env>,
+}
+
+impl TerminalUi {
+    fn clear(&self) {
+        if self.drawn.swap(false, Ordering::SeqCst) {
+            output::err("\r\x1b[K");
+        }
+    }
+}
+
+impl LoginUi for TerminalUi {
+    fn say(&self, text: &str) {
+        self.clear();
+        output::out(text);
+    }
+    fn note(&self, text: &str) {
+        self.clear();
+        output::err_line(text);
+    }
+    fn open_browser(&self, url: &str) -> Result<(), String> {
+        let mut why = Vec::new();
+        for argv in login::browser_commands(&*self.env, url) {
+            let spawned = std::process::Command::new(&argv[0])
+                .args(&argv[1..])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+            match spawned {
+                Ok(mut child) => {
+                    // A browser command may run as long as the browser: reap
+                    // it in the background instead of waiting.
+                    std::thread::spawn(move || child.wait());
+                    output::debug(self.debug, &format!("opened the browser with {}", argv[0]));
+                    return Ok(());
+                }
+                Err(e) => why.push(format!("{}: {e}", argv[0])),
+            }
+        }
+        Err(why.join("; "))
+    }
+    fn tick(&self) {
+        if self.spinner {
+            const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+            let i = self.frame.fetch_add(1, Ordering::SeqCst);
+            output::err(&format!(
+                "\r{} waiting for the authorization…",
+                FRAMES[i % 4]
+            ));
+            self.drawn.store(true, Ordering::SeqCst);
+        }
+    }
+    fn debug(&self, text: &str) {
+        if self.debug {
+            self.clear();
+            output::debug(true, text);
+        }
+    }
+}
+
+/// `Xh YYm` left until `t`.
+fn left_until(t: &credchain::time::Timestamp, now: std::time::SystemTime) -> String {
+    #[allow(clippy::cast_possible_truncation)] // seconds, rounded down
+    left(Some(t.seconds_after(now).floor() as i64))
+}
+
+/// `sso login`: the AWS CLI v2's, plus the login lock, the flow choice and
+/// `source_profile` following (see `credchain::sso::login`).
+pub(crate) fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> u8 {
+    let session = super::session(global);
+    let files = match session.config_files() {
+        Ok(f) => f,
+        Err(e) => return super::fail(&e, global),
+    };
+    let target = match &args.sso_session {
+        Some(s) => login::target_for_session(files, s),
+        None => login::target_for_profile(files, session.profile().effective()),
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => return super::fail(&e, global),
+    };
+    let os = session.os();
+    let ui = TerminalUi {
+        debug: global.debug,
+        spinner: std::io::stderr().is_terminal(),
+        frame: AtomicUsize::new(0),
+        drawn: AtomicBool::new(false),
+        env: os.env.clone(),
+    };
+    if let [first, .., last] = target.profiles.as_slice() {
+        ui.note(&format!(
+            "profile {first} gets its credentials through source_profile from profile {last}, \
+             which uses IAM Identity Center: logging in for it"
+        ));
+    }
+    let (flow, why) = login::choose_flow(&target, args.use_device_code, &*os.env);
+    if let Some(why) = why {
+        ui.note(&why);
+    }
+    ui.debug(&format!(
+        "sso login: {} flow for {} ({} in {})",
+        flow.as_str(),
+        target.session.as_ref().map_or_else(
+            || "a legacy sso_start_url".to_owned(),
+            |s| format!("sso-session {s}")
+        ),
+        target.start_url,
+        target.region
+    ));
+    let access = OidcAccess {
+        os,
+        net: session.network(),
+        files,
+        client_profile: session.scoped_profile().ok().flatten(),
+    };
+    let opts = LoginOptions::new(flow, !args.no_browser);
+    match login::login(&access, &target, &opts, &ui) {
+        Ok(outcome) => {
+            ui.clear();
+            if !outcome.by_this_process {
+                output::err_line(&format!(
+                    "another credchain sso login for {} finished while this one waited; using \
+                     its token",
+                    target.start_url
+                ));
+            }
+            output::out(&format!(
+                "Successfully logged into Start URL: {}\n",
+                target.start_url
+            ));
+            output::err_line(&format!(
+                "The token expires at {} ({} left); cached in {}",
+                outcome.expires_at,
+                left_until(&outcome.expires_at, os.clock.now()),
+                outcome.token_path.display()
+            ));
+            0
+        }
+        Err(e) => {
+            ui.clear();
+            super::fail(&e, global)
+        }
     }
 }

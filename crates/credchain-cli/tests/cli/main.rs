@@ -16,6 +16,7 @@ mod query;
 mod requests;
 mod secrets;
 mod sso;
+mod sso_login;
 mod sts;
 mod util;
 mod voice;
