@@ -50,6 +50,34 @@ export PATH="$VENV/bin:$PATH"
 export CREDCHAIN_REQUIRE_BOTOCORE=1
 export CREDCHAIN_REQUIRE_MOTO=1
 
+# `sso login` PKCE end to end in a real headless Chromium, driven through
+# chromedriver (crates/credchain-cli/tests/cli/sso_login.rs). Installed from
+# Debian when running as root; once present the test must run.
+if ! { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium and chromium-driver (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+  export CREDCHAIN_REQUIRE_CHROMIUM=1
+fi
+# The AWS CLI v2 (Debian's `awscli`, for the system python3): the `sso login`
+# differential runs its own SSOTokenFetcher against the fake SSO-OIDC
+# (tests/differential/sso_login_v2.py). Optional elsewhere; required here
+# once installed.
+AWSCLI_V2_PY=/usr/bin/python3
+if ! "$AWSCLI_V2_PY" -c 'import awscli.customizations.sso.utils' 2>/dev/null \
+  && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing awscli (AWS CLI v2, apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null || true
+fi
+if "$AWSCLI_V2_PY" -c 'from awscli.customizations.sso.utils import SSOTokenFetcher' 2>/dev/null; then
+  export CREDCHAIN_AWSCLI_V2_PYTHON="$AWSCLI_V2_PY" CREDCHAIN_REQUIRE_AWSCLI_V2=1
+fi
+
 # Network-free by construction: never let a test reach real IMDS.
 export AWS_EC2_METADATA_DISABLED=true
 

@@ -543,3 +543,149 @@ fn legacy_profile_logs_in_with_the_device_flow() {
     let (ak, ..) = role_credentials_for("good-login-1", "Admin", "111122223333");
     assert_eq!(creds.access_key_id(), ak);
 }
+
+// ---------------------------------------------------------------------------
+// Differentials: the AWS CLI v2's own SSOTokenFetcher, and botocore.
+
+/// Runs the AWS CLI v2's device login (`tests/differential/sso_login_v2.py`)
+/// in `h`'s HOME. `false` (and one skip line) when the AWS CLI v2 is not
+/// installed (Debian: `apt-get install awscli`), unless
+/// `CREDCHAIN_REQUIRE_AWSCLI_V2=1`.
+#[allow(clippy::print_stderr)] // the skip line
+fn aws_cli_v2_login(h: &Home) -> bool {
+    let python =
+        std::env::var("CREDCHAIN_AWSCLI_V2_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential/sso_login_v2.py");
+    let input = serde_json::json!({"home": h.dir.path(), "endpoint": h.sso.url(),
+        "start_url": START_URL, "region": "us-east-1", "session_name": "corp",
+        "scopes": ["sso:account:access"]});
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(input.to_string())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => true,
+        Ok(o) if o.status.code() != Some(3) => panic!(
+            "the AWS CLI v2's login failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        _ => {
+            assert!(
+                std::env::var_os("CREDCHAIN_REQUIRE_AWSCLI_V2").is_none_or(|v| v != "1"),
+                "CREDCHAIN_REQUIRE_AWSCLI_V2=1 but {python} cannot import the AWS CLI v2"
+            );
+            eprintln!(
+                "AWS CLI v2 login differential skipped: {python} cannot import awscli v2 \
+                 (apt-get install awscli)"
+            );
+            false
+        }
+    }
+}
+
+fn approve_at_once(h: &Home) {
+    h.sso.set_device_script(Some(DeviceScript {
+        slow_down: 0,
+        pending: 1,
+        then: DeviceOutcome::Approve,
+    }));
+}
+
+fn files_of(h: &Home) -> (String, serde_json::Map<String, Json>) {
+    let scopes = ["sso:account:access".to_owned()];
+    let reg_key =
+        token::registration_cache_key(START_URL, "us-east-1", Some(&scopes), Some("corp"));
+    let reg = std::fs::read_to_string(h.cache().join(format!("{reg_key}.json"))).unwrap();
+    let tok = read_json(&h.cache().join(format!("{}.json", token::sha1_hex("corp"))));
+    (reg, tok)
+}
+
+#[test]
+fn p_sso_9_device_login_files_are_the_aws_cli_v2s_and_each_reuses_the_others_registration() {
+    let theirs = Home::new();
+    approve_at_once(&theirs);
+    if !aws_cli_v2_login(&theirs) {
+        return;
+    }
+    let ours = Home::new();
+    approve_at_once(&ours);
+    let device = LoginOptions::new(Flow::DeviceCode, false);
+    ours.login("dev", &device, &Ui::new(Browser::Nothing))
+        .unwrap();
+    // Same fake answers on both sides: the registration files are byte for
+    // byte the same, the token files the same but for the clock.
+    let (their_reg, their_tok) = files_of(&theirs);
+    let (our_reg, our_tok) = files_of(&ours);
+    assert_eq!(our_reg, their_reg);
+    assert_eq!(keys(&our_tok), keys(&their_tok));
+    for (k, v) in &their_tok {
+        if k != "expiresAt" {
+            assert_eq!(our_tok[k], *v, "{k}");
+        }
+    }
+    let skew = token::parse_time(our_tok.get("expiresAt"), "expiresAt")
+        .unwrap()
+        .unix_seconds()
+        - token::parse_time(their_tok.get("expiresAt"), "expiresAt")
+            .unwrap()
+            .unix_seconds();
+    assert!((0..120).contains(&skew), "{skew}");
+    // credchain reuses the AWS CLI's registration, and the AWS CLI ours.
+    let out = theirs
+        .login("dev", &device, &Ui::new(Browser::Nothing))
+        .unwrap();
+    assert!(!out.registered);
+    assert_eq!(theirs.sso.register_client_calls(), 1);
+    assert!(aws_cli_v2_login(&ours));
+    assert_eq!(ours.sso.register_client_calls(), 1);
+    assert_eq!(ours.sso.tokens_issued(), 2);
+}
+
+#[test]
+fn p_sso_9_botocore_uses_and_refreshes_the_token_credchain_wrote() {
+    if !crate::botocore_available("sso login differential") {
+        return;
+    }
+    let h = Home::new();
+    h.login("dev", &pkce(), &Ui::new(Browser::Allow)).unwrap();
+    let code = "import json, os, sys, botocore.session, botocore.tokens\n\
+        os.environ.clear(); os.environ.update(json.loads(sys.argv[1]))\n\
+        botocore.tokens.SSOTokenProvider._SSO_TOKEN_CACHE_DIR = os.path.join(os.environ['HOME'], '.aws', 'sso', 'cache')\n\
+        s = botocore.session.Session(profile='dev')\n\
+        c = s.get_credentials().get_frozen_credentials()\n\
+        t = botocore.tokens.SSOTokenProvider(s).load_token().get_frozen_token()\n\
+        print(json.dumps([c.access_key, t.token]))\n";
+    let botocore = || {
+        let env = serde_json::json!({"HOME": h.dir.path(), "AWS_ENDPOINT_URL_SSO": h.sso.url(),
+            "AWS_ENDPOINT_URL_SSO_OIDC": h.sso.url(), "AWS_EC2_METADATA_DISABLED": "true"});
+        let out = std::process::Command::new("python3")
+            .args(["-c", code, &env.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Json>(&out.stdout).unwrap()
+    };
+    let (ak, ..) = role_credentials_for("good-login-1", "Admin", "111122223333");
+    assert_eq!(botocore(), serde_json::json!([ak, "good-login-1"]));
+    // Near expiry, botocore refreshes with the clientId, clientSecret and
+    // refreshToken credchain's login wrote (P-SSO-6).
+    let path = h.cache().join(format!("{}.json", token::sha1_hex("corp")));
+    let mut doc = read_json(&path);
+    doc.insert(
+        "expiresAt".into(),
+        Json::String(token::utc_z(
+            std::time::SystemTime::now() + Duration::from_secs(300),
+        )),
+    );
+    std::fs::write(&path, Json::Object(doc).to_string()).unwrap();
+    let (ak, ..) = role_credentials_for("good-refreshed-rt-login-1", "Admin", "111122223333");
+    assert_eq!(
+        botocore(),
+        serde_json::json!([ak, "good-refreshed-rt-login-1"])
+    );
+}
