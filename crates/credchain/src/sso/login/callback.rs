@@ -82,6 +82,10 @@ impl CallbackListener {
 
     /// Waits up to `timeout` for the callback; the authorization code.
     /// `on_tick` runs between polls (the CLI's progress indicator).
+    ///
+    /// Each connection's request is read on its own thread: browsers open
+    /// speculative connections that send nothing, and one of those must
+    /// not hold up the real callback for [`REQUEST_TIMEOUT`].
     pub fn wait(
         self,
         expected_state: &str,
@@ -90,33 +94,37 @@ impl CallbackListener {
     ) -> Result<SecretString, Error> {
         let deadline = Instant::now() + timeout;
         let mut last_tick = Instant::now();
+        let (tx, rx) = std::sync::mpsc::channel::<(TcpStream, String)>();
         loop {
-            match self.listener.accept() {
-                Ok((conn, _)) => {
-                    if let Some(done) = serve(conn, expected_state) {
-                        return done;
+            // Accept everything waiting; a reset before accept is ignored.
+            while let Ok((mut conn, _)) = self.listener.accept() {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    if let Some(head) = read_head(&mut conn) {
+                        let _ = tx.send((conn, head));
                     }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if Instant::now() >= deadline {
-                        return Err(Error::SsoLogin {
-                            failure: SsoLoginFailure::PendingAuthorizationExpired,
-                            detail: format!(
-                                "no browser came back to {} within {} s",
-                                self.redirect_uri(),
-                                timeout.as_secs()
-                            ),
-                        });
-                    }
-                    if last_tick.elapsed() >= Duration::from_millis(250) {
-                        on_tick();
-                        last_tick = Instant::now();
-                    }
-                    std::thread::sleep(ACCEPT_POLL);
-                }
-                // A connection reset before accept: keep waiting.
-                Err(_) => std::thread::sleep(ACCEPT_POLL),
+                });
             }
+            while let Ok((conn, head)) = rx.try_recv() {
+                if let Some(done) = serve(conn, &head, expected_state) {
+                    return done;
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::SsoLogin {
+                    failure: SsoLoginFailure::PendingAuthorizationExpired,
+                    detail: format!(
+                        "no browser came back to {} within {} s",
+                        self.redirect_uri(),
+                        timeout.as_secs()
+                    ),
+                });
+            }
+            if last_tick.elapsed() >= Duration::from_millis(250) {
+                on_tick();
+                last_tick = Instant::now();
+            }
+            std::thread::sleep(ACCEPT_POLL);
         }
     }
 }
@@ -178,9 +186,12 @@ fn read_head(conn: &mut TcpStream) -> Option<String> {
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
-/// Answers one connection; `Some` when it ends the wait.
-fn serve(mut conn: TcpStream, expected_state: &str) -> Option<Result<SecretString, Error>> {
-    let head = read_head(&mut conn)?;
+/// Answers one request; `Some` when it ends the wait.
+fn serve(
+    mut conn: TcpStream,
+    head: &str,
+    expected_state: &str,
+) -> Option<Result<SecretString, Error>> {
     let line = head.lines().next().unwrap_or_default();
     let mut parts = line.split(' ');
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -291,6 +302,27 @@ mod tests {
             "Error loading authorization code: Failed to retrieve an authorization code \
              (access_denied)."
         );
+    }
+
+    #[test]
+    fn a_silent_connection_does_not_hold_up_the_callback() {
+        let l = CallbackListener::bind().unwrap();
+        let port = l.port;
+        let started = Instant::now();
+        let client = std::thread::spawn(move || {
+            // A browser's speculative connection: open, send nothing.
+            let _idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            get(port, "/oauth/callback?code=c&state=st-1")
+        });
+        let code = l.wait("st-1", Duration::from_secs(20), &|| {}).unwrap();
+        assert_eq!(code.expose(), "c");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(client.join().unwrap().starts_with("HTTP/1.1 200"));
     }
 
     #[test]
