@@ -14,6 +14,13 @@
 //!   under a [`FileLock`] beside the entry (`.<key>.json.lock`, removed by
 //!   its holder; the directory, 0700 when we create it, is locked instead
 //!   when another user could write to it). Reads never create anything.
+//! * Fetches ([`fetch_through`]): the entry is locked *before* the STS or
+//!   SSO call, re-read under the lock, and fetched and written only when it
+//!   is still not fresh, so N processes that miss the same entry at once
+//!   make one call and the others read its answer. `flock` locks die with
+//!   their process: a holder killed mid-fetch blocks nobody, and the next
+//!   holder removes the lock file it left. botocore has no such lock (each
+//!   process calls STS); the answers and the files are the same.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,7 +28,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value as Json;
 use sha1::{Digest, Sha1};
@@ -39,6 +46,72 @@ pub trait CredentialCache: Send + Sync {
     fn get(&self, key: &str) -> Option<Json>;
     /// Stores a document.
     fn set(&self, key: &str, value: &Json) -> Result<(), Error>;
+    /// Takes the cross-process lock for `key`'s entry, held until the
+    /// returned lock drops; `None` for caches no other process shares (the
+    /// default: in-memory caches, where [`crate::RefreshableCredentials`]
+    /// already makes the threads of one process fetch once).
+    ///
+    /// # Errors
+    ///
+    /// `OSError` when the lock cannot be taken, or is held by another
+    /// process for longer than `wait.timeout` (the message says what it
+    /// waited for).
+    fn lock_entry(&self, key: &str, wait: &LockWait<'_>) -> Result<Option<FileLock>, Error> {
+        let _ = (key, wait);
+        Ok(None)
+    }
+    /// Stores a document while the caller holds [`Self::lock_entry`] for
+    /// `key` (so the write must not take that lock again). Defaults to
+    /// [`Self::set`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::set`].
+    fn set_locked(&self, key: &str, value: &Json) -> Result<(), Error> {
+        self.set(key, value)
+    }
+}
+
+/// The locked fetch-through every cached fetch goes through (assume-role
+/// and web identity `AssumeRole*`, SSO `GetRoleCredentials`; the generic
+/// primitive for any fetch keyed by a cache entry): lock the entry, re-read
+/// it, and only when `fresh` rejects what is there call `fetch`, write its
+/// answer and unlock. Returns the document and whether it came from the
+/// cache. With no cache, just fetches.
+///
+/// `what` names the fetch for the lock-wait message (`fetching role X from
+/// STS`); `timeout` bounds the wait and should be the fetch's own time
+/// bound, so a waiter never gives up on a holder that is still within it.
+///
+/// # Errors
+///
+/// `fetch`'s error; the cache's lock or write error.
+pub fn fetch_through(
+    cache: Option<&dyn CredentialCache>,
+    key: &str,
+    what: &str,
+    timeout: Duration,
+    fresh: impl Fn(&Json) -> bool,
+    fetch: impl FnOnce() -> Result<Json, Error>,
+) -> Result<(Json, bool), Error> {
+    let Some(cache) = cache else {
+        return fetch().map(|doc| (doc, false));
+    };
+    let wait = LockWait {
+        timeout,
+        what: what.to_owned(),
+        notice: &|_| {},
+    };
+    let lock = cache.lock_entry(key, &wait)?;
+    if let Some(doc) = cache.get(key)
+        && fresh(&doc)
+    {
+        return Ok((doc, true));
+    }
+    let doc = fetch()?;
+    cache.set_locked(key, &doc)?;
+    drop(lock);
+    Ok((doc, false))
 }
 
 /// One argument of the cached call: a string, or an integer
@@ -189,33 +262,21 @@ impl JsonFileCache {
     }
 }
 
-impl CredentialCache for JsonFileCache {
-    fn get(&self, key: &str) -> Option<Json> {
-        let path = self.path(key);
-        // Regular files only, capped: a FIFO or device here is a miss.
-        let bytes = crate::os::read_limited(&path, MAX_ENTRY).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
+impl JsonFileCache {
+    fn create_dir(&self) -> Result<(), Error> {
         // 0700 like every other path that makes ~/.aws (the AWS CLI's own
         // cache directory is private too).
         crate::filelock::create_private_dir(&self.dir)
-            .map_err(|e| Self::io_error("creating", &self.dir, &e))?;
+            .map_err(|e| Self::io_error("creating", &self.dir, &e))
+    }
+
+    /// Writes `value` atomically; the caller holds the entry's lock.
+    fn write(&self, key: &str, value: &Json) -> Result<(), Error> {
+        self.create_dir()?;
         let target = self.path(key);
         let text = serde_json::to_string(value).map_err(|e| Error::Unhandled {
             class: "ValueError",
             message: format!("Value cannot be cached, must be JSON serializable: {e}"),
-        })?;
-        // The lock beside the entry exists only while held (see
-        // `filelock`), so the cache directory is never littered.
-        let lock = FileLock::acquire(
-            &target,
-            &LockWait::quiet(format!("writing {}", target.display())),
-        )
-        .map_err(|e| Error::Unhandled {
-            class: "OSError",
-            message: format!("credential cache: {e}"),
         })?;
         // tempfile creates the file with mode 0600.
         let mut tmp = tempfile::Builder::new()
@@ -227,8 +288,43 @@ impl CredentialCache for JsonFileCache {
             .map_err(|e| Self::io_error("writing", tmp.path(), &e))?;
         tmp.persist(&target)
             .map_err(|e| Self::io_error("renaming over", &target, &e.error))?;
+        Ok(())
+    }
+}
+
+impl CredentialCache for JsonFileCache {
+    fn get(&self, key: &str) -> Option<Json> {
+        let path = self.path(key);
+        // Regular files only, capped: a FIFO or device here is a miss.
+        let bytes = crate::os::read_limited(&path, MAX_ENTRY).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
+        let target = self.path(key);
+        let lock = self.lock_entry(
+            key,
+            &LockWait::quiet(format!("writing {}", target.display())),
+        )?;
+        self.write(key, value)?;
         drop(lock);
         Ok(())
+    }
+
+    fn lock_entry(&self, key: &str, wait: &LockWait<'_>) -> Result<Option<FileLock>, Error> {
+        self.create_dir()?;
+        // The lock beside the entry exists only while held (see
+        // `filelock`), so the cache directory is never littered.
+        FileLock::acquire(&self.path(key), wait)
+            .map(Some)
+            .map_err(|e| Error::Unhandled {
+                class: "OSError",
+                message: format!("credential cache: {e}"),
+            })
+    }
+
+    fn set_locked(&self, key: &str, value: &Json) -> Result<(), Error> {
+        self.write(key, value)
     }
 }
 
