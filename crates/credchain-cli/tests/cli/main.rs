@@ -13,6 +13,7 @@ mod export;
 mod files;
 mod mfa_login;
 mod query;
+mod refresh;
 mod requests;
 mod secrets;
 mod sso;
