@@ -31,9 +31,13 @@ everything can be run against in-memory fakes.
   key alone (P-CHAIN-11).
 * Credentials are resolved eagerly: an expired `AWS_CREDENTIAL_EXPIRATION`
   fails at resolution time, where botocore fails on first use of the key.
-* Login and credential_process are detected but not yet executed: a
-  configuration that triggers one yields `NotSupportedYet` instead of
-  credentials.
+* Login is detected but not yet executed: a configuration that triggers
+  it yields `NotSupportedYet` instead of credentials.
+* `credential_process` commands are killed after 60 s
+  (`CREDCHAIN_PROCESS_TIMEOUT`; botocore waits forever), their output is
+  capped at 1 MiB, and their stderr reaches the terminal when credchain's
+  stderr is one (botocore always captures it). Refresh on first use is
+  applied at resolution, as for the container and IMDS providers.
 * SSO ([`sso`]) fetches at resolution, not on first use; sso-session
   refreshes are serialised across processes (one `CreateToken` for N
   callers). `sso_region` is not yet checked with botocore's region-name
@@ -60,8 +64,10 @@ pub mod http;
 pub mod os;
 mod provider;
 mod pyint;
+mod pyjson;
 pub mod refreshable;
 pub mod session;
+mod shlex;
 pub mod sso;
 pub mod sts;
 #[cfg(any(test, feature = "test-util"))]

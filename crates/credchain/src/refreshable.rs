@@ -43,6 +43,21 @@ pub trait Refresh: Send + Sync {
     /// One fetch. Called with the refresh lock held, so at most one call
     /// per [`RefreshableCredentials`] runs at a time.
     fn refresh(&self) -> Result<Option<Credentials>, Error>;
+
+    /// [`Refresh::refresh`] split as botocore's refresh is: the outer error
+    /// is the fetch's own (guarded: in the advisory window the old
+    /// credentials are kept), the inner one an answer that cannot be used
+    /// (botocore's `_set_from_data`, outside the guard: it fails the access
+    /// in either window, like `Ok(None)`). The default treats every error
+    /// as the fetch's own; what is called is this method.
+    ///
+    /// # Errors
+    ///
+    /// The fetch's own error (outer) or the unusable answer's (inner).
+    #[allow(clippy::type_complexity)] // two stages of one fetch
+    fn refresh_staged(&self) -> Result<Result<Option<Credentials>, Error>, Error> {
+        self.refresh().map(Ok)
+    }
 }
 
 impl<F> Refresh for F
@@ -294,7 +309,13 @@ impl RefreshableCredentials {
         let Some(refresher) = &self.inner.refresher else {
             return Ok(RefreshEvent::None);
         };
-        let fresh = match refresher.refresh() {
+        let fresh = match refresher.refresh_staged() {
+            // Raised in either window (P-REF-3).
+            Ok(Err(unusable)) => return Err(unusable),
+            Ok(Ok(c)) => Ok(c),
+            Err(e) => Err(e),
+        };
+        let fresh = match fresh {
             Err(e) if mandatory => return Err(e),
             Err(e) => {
                 let kind = e.kind();

@@ -43,6 +43,7 @@ pub(crate) fn to_json(r: &Resolution, extra_notes: &[String]) -> Value {
             "profile_source": r.profile.source_name(),
             "method": c.method().as_str(),
             "access_key_id": c.access_key_id(),
+            "account_id": c.account_id(),
             "expiration": c.expiration().map(|e| e.to_string()),
             "notes": notes,
             "steps": steps,

@@ -191,3 +191,107 @@ fn a_holder_killed_mid_fetch_blocks_nobody_and_leaves_no_lock() {
     // The next holder removed the lock file the killed one left.
     assert_eq!(cache_dir_names(&env), [format!("{ROLE_KEY}.json")]);
 }
+
+/// A `credential_process` helper that appends a line to `calls` per run,
+/// stalls 300 ms, and prints `doc`.
+fn helper(env: &TestEnv, doc: &str) -> (String, std::path::PathBuf) {
+    let calls = env.home().join("calls");
+    let script = env.write(
+        "helper.sh",
+        format!(
+            "echo run >> '{}'\nsleep 0.3\nprintf '%s' '{doc}'\n",
+            calls.display()
+        ),
+    );
+    (format!("sh {}", script.display()), calls)
+}
+
+fn runs_of(calls: &std::path::Path) -> usize {
+    std::fs::read_to_string(calls).map_or(0, |s| s.lines().count())
+}
+
+#[test]
+fn sixteen_processes_run_an_expiring_credential_process_once() {
+    let env = TestEnv::new();
+    let (line, calls) = helper(
+        &env,
+        r#"{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2099-01-01T00:00:00Z"}"#,
+    );
+    let env = env.config(&format!("[profile proc]\ncredential_process = {line}\n"));
+    let runs = sixteen(&env, "proc");
+    for run in &runs {
+        run.expect_code(0);
+        assert_eq!(run.json()["AccessKeyId"], "AKIDPROC", "{}", run.stdout);
+        assert_eq!(run.json()["Expiration"], "2099-01-01T00:00:00+00:00");
+    }
+    assert_eq!(runs_of(&calls), 1, "one helper run for 16 processes");
+    // credchain's own entry: sha1(json.dumps({"command": …, "profile":
+    // "proc"}, sort_keys=True)), 0600, nothing else in the directory.
+    let key = credchain::cache::cache_key(&[
+        ("command", credchain::cache::CacheArg::Str(line.clone())),
+        ("profile", credchain::cache::CacheArg::Str("proc".into())),
+    ]);
+    let name = format!("credchain-process-{key}.json");
+    assert_eq!(cache_dir_names(&env), std::slice::from_ref(&name));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.home().join(".aws/cli/cache").join(&name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A later run reads the entry: no helper run.
+    env.credchain(&["--profile", "proc", "configure", "export-credentials"])
+        .expect_code(0);
+    assert_eq!(runs_of(&calls), 1);
+    // `--no-cache` runs it as botocore does.
+    env.credchain(&["--profile", "proc", "explain", "--no-cache"])
+        .expect_code(0);
+    assert_eq!(runs_of(&calls), 2);
+}
+
+#[test]
+fn a_credential_process_without_expiration_is_never_cached() {
+    let env = TestEnv::new();
+    let (line, calls) = helper(
+        &env,
+        r#"{"Version": 1, "AccessKeyId": "AKIDSTATIC", "SecretAccessKey": "s"}"#,
+    );
+    let env = env.config(&format!("[profile proc]\ncredential_process = {line}\n"));
+    for n in 1..=3 {
+        let run = env.credchain(&["--profile", "proc", "configure", "export-credentials"]);
+        run.expect_code(0);
+        assert_eq!(runs_of(&calls), n);
+    }
+    let dir = env.home().join(".aws/cli/cache");
+    assert!(
+        !dir.exists() || cache_dir_names(&env).is_empty(),
+        "{:?}",
+        cache_dir_names(&env)
+    );
+}
+
+#[test]
+fn a_credential_process_answer_with_under_15_minutes_left_is_not_cached() {
+    let env = TestEnv::new();
+    let exp = credchain::sso::token::utc_z(std::time::SystemTime::now() + Duration::from_secs(600));
+    let (line, calls) = helper(
+        &env,
+        &format!(
+            r#"{{"Version": 1, "AccessKeyId": "AKIDSHORT", "SecretAccessKey": "s", "Expiration": "{exp}"}}"#
+        ),
+    );
+    let env = env.config(&format!("[profile proc]\ncredential_process = {line}\n"));
+    let run = env.credchain(&["--profile", "proc", "configure", "export-credentials"]);
+    run.expect_code(0);
+    // botocore's refresh on first use runs it again (P-REF-1); neither
+    // answer is kept.
+    assert_eq!(runs_of(&calls), 2);
+    assert!(
+        cache_dir_names(&env).is_empty(),
+        "{:?}",
+        cache_dir_names(&env)
+    );
+}

@@ -94,6 +94,25 @@ pub fn fetch_through(
     fresh: impl Fn(&Json) -> bool,
     fetch: impl FnOnce() -> Result<Json, Error>,
 ) -> Result<(Json, bool), Error> {
+    fetch_through_keeping(cache, key, what, timeout, fresh, fetch, |_| true)
+}
+
+/// [`fetch_through`] that writes a fetched document only when `keep`
+/// accepts it (the process cache keeps only answers with 15 minutes
+/// left; botocore's caches keep every STS answer).
+///
+/// # Errors
+///
+/// As [`fetch_through`].
+pub(crate) fn fetch_through_keeping(
+    cache: Option<&dyn CredentialCache>,
+    key: &str,
+    what: &str,
+    timeout: Duration,
+    fresh: impl Fn(&Json) -> bool,
+    fetch: impl FnOnce() -> Result<Json, Error>,
+    keep: impl Fn(&Json) -> bool,
+) -> Result<(Json, bool), Error> {
     let Some(cache) = cache else {
         return fetch().map(|doc| (doc, false));
     };
@@ -109,7 +128,9 @@ pub fn fetch_through(
         return Ok((doc, true));
     }
     let doc = fetch()?;
-    cache.set_locked(key, &doc)?;
+    if keep(&doc) {
+        cache.set_locked(key, &doc)?;
+    }
     drop(lock);
     Ok((doc, false))
 }
