@@ -24,6 +24,13 @@ for step in &resolution.steps {
 All OS access goes through [`os::Os`] (environment, filesystem, clock), so
 everything can be run against in-memory fakes.
 
+Credentials come two ways: [`Session::get_credentials`] resolves once and
+returns the frozen [`Credentials`]; [`Session::credentials`] returns live
+[`RefreshableCredentials`] (boto3's `session.get_credentials()`), refreshed
+within botocore's windows with one call per process however many threads
+ask, and cached STS / SSO / `credential_process` answers are fetched once
+for any number of processes ([`cache::fetch_through`]).
+
 # Known differences to botocore
 
 * Explicit keys on a [`Session`] are checked for completeness (botocore's
@@ -37,14 +44,23 @@ everything can be run against in-memory fakes.
   (`CREDCHAIN_PROCESS_TIMEOUT`; botocore waits forever), their output is
   capped at 1 MiB, and their stderr reaches the terminal when credchain's
   stderr is one (botocore always captures it). Refresh on first use is
-  applied at resolution, as for the container and IMDS providers.
-* SSO ([`sso`]) fetches at resolution, not on first use; sso-session
+  applied at resolution, as for the container and IMDS providers. An answer
+  with an `Expiration` at least 15 minutes away is cached
+  (`credchain-process-<sha1>` in the session's credential cache;
+  `~/.aws/cli/cache` for the CLI) and the command runs under that entry's
+  lock, so N processes run it once; botocore never caches it.
+* [`Session::get_credentials`] and `explain` fetch SSO, assume-role and
+  web identity credentials at resolution; [`Session::credentials`] defers
+  them to first use as botocore does (P-REF-4). sso-session token
   refreshes are serialised across processes (one `CreateToken` for N
-  callers). `sso_region` is not yet checked with botocore's region-name
+  callers), and so are cache-missing STS and `GetRoleCredentials` calls
+  (botocore calls from every process). `sso_region` is not yet checked with botocore's region-name
   rule (`InvalidRegionError`).
-* Assume-role and web identity ([`chain::repr`] plans, [`sts`] calls) fetch
-  at resolution, not on first use; the plan's validation still runs before
-  any STS call. STS retries follow botocore's `legacy` mode only
+* Assume-role and web identity ([`chain::repr`] plans, [`sts`] calls): the
+  plan's validation runs before any STS call. A role chain's refresh re-reads
+  every hop from the cache instead of keeping each hop's credentials in
+  memory (an inner `mfa_serial` hop whose entry is stale fails the refresh
+  with `RefreshWithMFAUnsupportedError`). STS retries follow botocore's `legacy` mode only
   (`retry_mode` is not read). A corrupt or empty cache entry
   ([`cache`]) is a miss that gets rewritten, where the AWS CLI fails with
   `KeyError` (P-AR-12). A `duration_seconds` beyond 64 bits is dropped.
