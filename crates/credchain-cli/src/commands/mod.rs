@@ -112,9 +112,12 @@ pub(crate) fn session_with_cache(global: &GlobalArgs, file_cache: bool) -> Sessi
             .map(std::path::PathBuf::from)
             .or_else(std::env::home_dir)
     {
-        b = b.credential_cache(std::sync::Arc::new(JsonFileCache::new(
-            JsonFileCache::cli_dir(&home),
-        )));
+        // A process that waits for another's STS / SSO / credential_process
+        // fetch of the same entry says so (one line on stderr), as a
+        // waiting `configure set` does.
+        b = b.credential_cache(std::sync::Arc::new(
+            JsonFileCache::new(JsonFileCache::cli_dir(&home)).with_wait_notice(output::err_line),
+        ));
     }
     b = b.mfa_prompt(std::sync::Arc::new(sts::GetpassPrompt::new()));
     let session = b.build();

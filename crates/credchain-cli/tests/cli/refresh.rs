@@ -96,6 +96,21 @@ fn sixteen_processes_missing_the_cache_make_one_assume_role_call() {
         assert_eq!(run.json()["AccessKeyId"], "ASIAFETCH0", "{}", run.stdout);
     }
     assert_eq!(calls.load(Ordering::SeqCst), 1, "one STS call for 16");
+    // The ones that waited said what for (stderr; stdout is the JSON).
+    let waited = runs
+        .iter()
+        .filter(|r| {
+            r.stderr.contains(
+                "waiting for another credchain to finish fetching role \
+                 arn:aws:iam::123456789012:role/r from STS",
+            )
+        })
+        .count();
+    assert!(
+        waited >= 1,
+        "{:?}",
+        runs.iter().map(|r| &r.stderr).collect::<Vec<_>>()
+    );
     // The entry, nothing else: no temp file, no lock file.
     assert_eq!(cache_dir_names(&env), [format!("{ROLE_KEY}.json")]);
     let text = std::fs::read_to_string(env.home().join(format!(".aws/cli/cache/{ROLE_KEY}.json")))

@@ -249,10 +249,22 @@ impl CredentialCache for MemoryCache {
     }
 }
 
+/// Called once per wait with a line saying what is waited for.
+type Notice = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The AWS CLI's `JSONFileCache`: one `<key>.json` per entry in a directory.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct JsonFileCache {
     dir: PathBuf,
+    notice: Option<Notice>,
+}
+
+impl std::fmt::Debug for JsonFileCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonFileCache")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Largest cache file read; a real entry is about 1.5 KiB.
@@ -261,7 +273,21 @@ const MAX_ENTRY: u64 = 1024 * 1024;
 impl JsonFileCache {
     /// A cache in `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>) -> JsonFileCache {
-        JsonFileCache { dir: dir.into() }
+        JsonFileCache {
+            dir: dir.into(),
+            notice: None,
+        }
+    }
+    /// Calls `notice` when a fetch finds its entry locked by another
+    /// process, with a line saying what it waits for (`waiting for another
+    /// credchain to finish fetching role … from STS…`); the CLI prints it.
+    #[must_use]
+    pub fn with_wait_notice(
+        mut self,
+        notice: impl Fn(&str) + Send + Sync + 'static,
+    ) -> JsonFileCache {
+        self.notice = Some(std::sync::Arc::new(notice));
+        self
     }
     /// The AWS CLI's directory, `<home>/.aws/cli/cache`.
     pub fn cli_dir(home: &Path) -> PathBuf {
@@ -334,9 +360,20 @@ impl CredentialCache for JsonFileCache {
 
     fn lock_entry(&self, key: &str, wait: &LockWait<'_>) -> Result<Option<FileLock>, Error> {
         self.create_dir()?;
+        let notice = |line: &str| {
+            (wait.notice)(line);
+            if let Some(n) = &self.notice {
+                n(line);
+            }
+        };
+        let wait = LockWait {
+            timeout: wait.timeout,
+            what: wait.what.clone(),
+            notice: &notice,
+        };
         // The lock beside the entry exists only while held (see
         // `filelock`), so the cache directory is never littered.
-        FileLock::acquire(&self.path(key), wait)
+        FileLock::acquire(&self.path(key), &wait)
             .map(Some)
             .map_err(|e| Error::Unhandled {
                 class: "OSError",
@@ -426,6 +463,79 @@ mod tests {
         assert!(!usable(&doc("not a date"), exp - Duration::from_secs(3600)));
         assert!(!usable(&serde_json::json!({"x": 1}), exp));
         assert!(!usable(&serde_json::json!([1]), exp));
+    }
+
+    #[test]
+    fn fetch_through_rechecks_under_the_lock_and_waits_a_bounded_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+        let s2 = std::sync::Arc::clone(&seen);
+        let cache = JsonFileCache::new(dir.path().join("cache"))
+            .with_wait_notice(move |l| s2.lock().unwrap().push(l.to_owned()));
+        let what = "fetching role arn:aws:iam::1:role/r from STS";
+        // Another holder (its own open file description: as another
+        // process) keeps the entry locked: the wait ends, and says why.
+        let held = cache.lock_entry("k", &LockWait::quiet("held")).unwrap();
+        let t = std::time::Instant::now();
+        let e = fetch_through(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_millis(150),
+            |_| false,
+            || unreachable!("the fetch runs only under the lock"),
+        )
+        .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5));
+        let msg = e.to_string();
+        assert_eq!(e.kind(), "OSError");
+        assert!(msg.contains("gave up after") && msg.contains(what), "{msg}");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [format!("waiting for another credchain to finish {what}…")]
+        );
+        // The holder wrote an entry before it let go: the waiter reads it.
+        cache.set_locked("k", &doc("2099-01-01T00:00:00Z")).unwrap();
+        drop(held);
+        let (got, cached) = fetch_through(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_secs(5),
+            |d| usable(d, UNIX_EPOCH),
+            || unreachable!("fresh under the lock"),
+        )
+        .unwrap();
+        assert_eq!((got, cached), (doc("2099-01-01T00:00:00Z"), true));
+        // Not fresh: fetched and written; `keep` can refuse the write.
+        let (got, cached) = fetch_through_keeping(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_secs(5),
+            |_| false,
+            || Ok(doc("2100-01-01T00:00:00Z")),
+            |_| false,
+        )
+        .unwrap();
+        assert_eq!((got, cached), (doc("2100-01-01T00:00:00Z"), false));
+        assert_eq!(cache.get("k"), Some(doc("2099-01-01T00:00:00Z")));
+        let (_, cached) = fetch_through(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_secs(5),
+            |_| false,
+            || Ok(doc("2100-01-01T00:00:00Z")),
+        )
+        .unwrap();
+        assert!(!cached);
+        assert_eq!(cache.get("k"), Some(doc("2100-01-01T00:00:00Z")));
+        let names: Vec<String> = fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["k.json"]);
     }
 
     #[test]
