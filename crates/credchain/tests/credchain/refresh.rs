@@ -99,10 +99,31 @@ impl Sts {
 const ROLE: &str = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\n\
     source_profile = base\nregion = us-east-1\n\
     [profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
+    [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = base\n\
+    mfa_serial = arn:aws:iam::123456789012:mfa/me\nregion = us-east-1\n\
     [profile web]\nrole_arn = arn:aws:iam::123456789012:role/w\n\
     web_identity_token_file = TOKEN\nregion = us-east-1\n";
 
+/// Answers every MFA prompt with a code and counts the prompts.
+struct Codes(AtomicUsize);
+
+impl credchain::sts::client::MfaPrompt for Codes {
+    fn prompt(&self, _: &str) -> Result<String, credchain::Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok("123456".into())
+    }
+}
+
 fn session(dir: &tempfile::TempDir, sts: &Sts, clock: Arc<TestClock>, profile: &str) -> Session {
+    builder(dir, sts, clock, profile).build()
+}
+
+fn builder(
+    dir: &tempfile::TempDir,
+    sts: &Sts,
+    clock: Arc<TestClock>,
+    profile: &str,
+) -> credchain::SessionBuilder {
     let token = dir.path().join("web-token");
     std::fs::write(&token, "header.payload.sig").unwrap();
     std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
@@ -124,7 +145,6 @@ fn session(dir: &tempfile::TempDir, sts: &Sts, clock: Arc<TestClock>, profile: &
         })
         .http_client(Arc::new(LoopbackClient::default()))
         .profile_name(profile)
-        .build()
 }
 
 fn key(rc: &RefreshableCredentials) -> Result<String, credchain::Error> {
@@ -175,6 +195,44 @@ fn p_ref_4_assume_role_is_deferred_then_refreshed_in_the_windows() {
         "ASIAFETCH4"
     );
     assert_eq!(sts.calls(), 5);
+}
+
+#[test]
+fn p_ar_6_an_mfa_role_is_fetched_once_and_never_refreshed() {
+    let sts = Sts::start(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = TestClock::at(T0);
+    let codes = Arc::new(Codes(AtomicUsize::new(0)));
+    let s = builder(&dir, &sts, Arc::clone(&clock), "mfa")
+        .mfa_prompt(codes.clone())
+        .build();
+    let rc = s.credentials().unwrap().unwrap();
+    assert_eq!(
+        codes.0.load(Ordering::SeqCst),
+        0,
+        "no prompt before first use"
+    );
+    assert_eq!(key(&rc).unwrap(), "ASIAFETCH0");
+    assert_eq!(sts.calls(), 1);
+    assert_eq!(codes.0.load(Ordering::SeqCst), 1);
+    // Advisory window: the refresh fails (botocore's MFA refresher works
+    // once), the old set is kept; mandatory: the error is returned.
+    clock.set(T0 + 3600 - 700);
+    assert_eq!(key(&rc).unwrap(), "ASIAFETCH0");
+    assert_eq!(
+        rc.last_advisory_failure().map(|e| e.kind()),
+        Some("RefreshWithMFAUnsupportedError")
+    );
+    clock.set(T0 + 3600 - 599);
+    let e = key(&rc).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        (
+            "RefreshWithMFAUnsupportedError",
+            "Cannot refresh credentials: MFA token required."
+        )
+    );
+    assert_eq!((sts.calls(), codes.0.load(Ordering::SeqCst)), (1, 1));
 }
 
 #[test]
