@@ -12,6 +12,7 @@ mod explain_user;
 mod export;
 mod files;
 mod mfa_login;
+mod process;
 mod query;
 mod requests;
 mod secrets;
