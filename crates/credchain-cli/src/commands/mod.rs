@@ -22,7 +22,9 @@ pub(crate) const EXIT_ERROR: u8 = 255;
 /// step. Every failure of every command goes through here (or
 /// [`fail_msg`]), so one cause reads the same everywhere.
 pub(crate) fn fail(e: &Error, global: &GlobalArgs) -> u8 {
-    output::err_line(&format!("error: {e}"));
+    // trim_end: a `credential_process` error is the helper's stderr,
+    // final newline included.
+    output::err_line(&format!("error: {}", e.to_string().trim_end()));
     if let Some(h) = hint(e, global) {
         output::err_line(&format!("hint: {h}"));
     }
