@@ -327,3 +327,45 @@ fn p_ref_4_sso_is_deferred_and_refreshes_from_the_portal() {
     assert_eq!(sso.get_role_credentials_calls(), 1);
     assert!(!rc.refresh_needed());
 }
+
+#[test]
+fn a_session_that_waited_for_another_fetch_reads_its_entry_and_says_so() {
+    // Two sessions on one file cache (as two processes: each lock is its
+    // own open file), one slow STS answer: one call, and `explain` of the
+    // one that waited says where its credentials came from.
+    let sts = Sts::start(Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = credchain::cache::JsonFileCache::cli_dir(dir.path());
+    let _ = session(&dir, &sts, TestClock::at(T0), "role"); // writes the files
+    let barrier = Barrier::new(2);
+    let details: Vec<String> = std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let (barrier, sts, dir, cache_dir) = (&barrier, &sts, &dir, &cache_dir);
+                scope.spawn(move || {
+                    let s = builder(dir, sts, TestClock::at(T0), "role")
+                        .credential_cache(Arc::new(credchain::cache::JsonFileCache::new(
+                            cache_dir.clone(),
+                        )))
+                        .build();
+                    barrier.wait();
+                    let r = s.explain();
+                    assert_eq!(r.result.unwrap().access_key_id(), "ASIAFETCH0");
+                    r.steps
+                        .iter()
+                        .find(|s| s.provider == Method::AssumeRole)
+                        .unwrap()
+                        .detail
+                        .clone()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(sts.calls(), 1, "{details:?}");
+    let waited: Vec<_> = details
+        .iter()
+        .filter(|d| d.contains("fetched by another process while this one waited"))
+        .collect();
+    assert_eq!(waited.len(), 1, "{details:?}");
+}
