@@ -369,3 +369,47 @@ fn a_session_that_waited_for_another_fetch_reads_its_entry_and_says_so() {
         .collect();
     assert_eq!(waited.len(), 1, "{details:?}");
 }
+
+#[test]
+fn container_credentials_are_fetched_now_and_again_in_the_window() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let server = TestServer::start(move |_, _| {
+        let n = c.fetch_add(1, Ordering::SeqCst);
+        let exp = utc(T0 + 3600 * (n as u64 + 1));
+        Reply::Respond(
+            200,
+            credchain::testkit::credentials_json(&format!("AKCONT{n}"), &exp),
+        )
+    });
+    let clock = TestClock::at(T0);
+    let env = MapEnv::from_pairs([
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_CONFIG_FILE", "/nonexistent/config".to_owned()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/credentials".to_owned(),
+        ),
+    ]);
+    let s = Session::builder()
+        .os(Os {
+            env: Arc::new(env),
+            fs: Arc::new(RealFs),
+            clock: Arc::clone(&clock) as Arc<dyn Clock>,
+        })
+        .http_client(Arc::new(LoopbackClient::default()))
+        .build();
+    let rc = s.credentials().unwrap().unwrap();
+    // Not deferred: botocore's ContainerProvider fetches on load.
+    assert_eq!(
+        (rc.method(), calls.load(Ordering::SeqCst)),
+        (Method::ContainerRole, 1)
+    );
+    assert_eq!(key(&rc).unwrap(), "AKCONT0");
+    clock.set(T0 + 3600 - 900);
+    assert_eq!(key(&rc).unwrap(), "AKCONT0");
+    clock.set(T0 + 3600 - 899);
+    assert_eq!(key(&rc).unwrap(), "AKCONT1");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
