@@ -109,3 +109,6 @@ python3 tests/differential/assume_role_diff.py --binary "$BIN" \
   --scenarios "${CREDCHAIN_AR_DIFF_SCENARIOS:-200}" --seed "${CREDCHAIN_DIFF_SEED:-1}"
 echo "== container / IMDS differential test against botocore (both on a loopback test server)"
 python3 tests/differential/imds_diff.py --binary "$BIN"
+echo "== credential_process differential test against botocore (helpers in a temp dir)"
+python3 tests/differential/process_diff.py --binary "$BIN" \
+  --scenarios "${CREDCHAIN_PROCESS_DIFF_SCENARIOS:-240}" --seed "${CREDCHAIN_DIFF_SEED:-1}"

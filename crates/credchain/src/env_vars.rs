@@ -52,3 +52,6 @@ pub const AWS_ROLE_ARN: &str = "AWS_ROLE_ARN";
 pub const AWS_ROLE_SESSION_NAME: &str = "AWS_ROLE_SESSION_NAME";
 /// Home directory, for `~` expansion.
 pub const HOME: &str = "HOME";
+/// Seconds a `credential_process` command may run before credchain kills
+/// it (default 60; botocore waits forever).
+pub const CREDCHAIN_PROCESS_TIMEOUT: &str = "CREDCHAIN_PROCESS_TIMEOUT";

@@ -24,6 +24,13 @@ for step in &resolution.steps {
 All OS access goes through [`os::Os`] (environment, filesystem, clock), so
 everything can be run against in-memory fakes.
 
+Credentials come two ways: [`Session::get_credentials`] resolves once and
+returns the frozen [`Credentials`]; [`Session::credentials`] returns live
+[`RefreshableCredentials`] (boto3's `session.get_credentials()`), refreshed
+within botocore's windows with one call per process however many threads
+ask, and cached STS / SSO / `credential_process` answers are fetched once
+for any number of processes ([`cache::fetch_through`]).
+
 # Known differences to botocore
 
 * Explicit keys on a [`Session`] are checked for completeness (botocore's
@@ -31,16 +38,29 @@ everything can be run against in-memory fakes.
   key alone (P-CHAIN-11).
 * Credentials are resolved eagerly: an expired `AWS_CREDENTIAL_EXPIRATION`
   fails at resolution time, where botocore fails on first use of the key.
-* Login and credential_process are detected but not yet executed: a
-  configuration that triggers one yields `NotSupportedYet` instead of
-  credentials.
-* SSO ([`sso`]) fetches at resolution, not on first use; sso-session
+* Login is detected but not yet executed: a configuration that triggers
+  it yields `NotSupportedYet` instead of credentials.
+* `credential_process` commands are killed after 60 s
+  (`CREDCHAIN_PROCESS_TIMEOUT`; botocore waits forever), their output is
+  capped at 1 MiB, and their stderr reaches the terminal when credchain's
+  stderr is one (botocore always captures it). Refresh on first use is
+  applied at resolution, as for the container and IMDS providers. An answer
+  with an `Expiration` at least 15 minutes away is cached
+  (`credchain-process-<sha1>` in the session's credential cache;
+  `~/.aws/cli/cache` for the CLI) and the command runs under that entry's
+  lock, so N processes run it once; botocore never caches it.
+* [`Session::get_credentials`] and `explain` fetch SSO, assume-role and
+  web identity credentials at resolution; [`Session::credentials`] defers
+  them to first use as botocore does (P-REF-4). sso-session token
   refreshes are serialised across processes (one `CreateToken` for N
-  callers). `sso_region` is not yet checked with botocore's region-name
+  callers), and so are cache-missing STS and `GetRoleCredentials` calls
+  (botocore calls from every process). `sso_region` is not yet checked with botocore's region-name
   rule (`InvalidRegionError`).
-* Assume-role and web identity ([`chain::repr`] plans, [`sts`] calls) fetch
-  at resolution, not on first use; the plan's validation still runs before
-  any STS call. STS retries follow botocore's `legacy` mode only
+* Assume-role and web identity ([`chain::repr`] plans, [`sts`] calls): the
+  plan's validation runs before any STS call. A role chain's refresh re-reads
+  every hop from the cache instead of keeping each hop's credentials in
+  memory (an inner `mfa_serial` hop whose entry is stale fails the refresh
+  with `RefreshWithMFAUnsupportedError`). STS retries follow botocore's `legacy` mode only
   (`retry_mode` is not read). A corrupt or empty cache entry
   ([`cache`]) is a miss that gets rewritten, where the AWS CLI fails with
   `KeyError` (P-AR-12). A `duration_seconds` beyond 64 bits is dropped.
@@ -60,7 +80,10 @@ pub mod http;
 pub mod os;
 mod provider;
 mod pyint;
+mod pyjson;
+pub mod refreshable;
 pub mod session;
+mod shlex;
 pub mod sso;
 pub mod sts;
 #[cfg(any(test, feature = "test-util"))]
@@ -73,4 +96,5 @@ pub use chain::{Step, StepOutcome};
 pub use config::ConfigFiles;
 pub use credentials::{Credentials, Method, SecretString};
 pub use error::Error;
+pub use refreshable::{Refresh, RefreshableCredentials};
 pub use session::{Resolution, Session, SessionBuilder};

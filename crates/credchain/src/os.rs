@@ -1,8 +1,9 @@
 //! The operating system as seen by credchain: environment, filesystem and
 //! clock behind small traits, so every provider can be tested against fakes.
 //!
-//! This is the only module that touches `std::env`, `std::fs` and
-//! `SystemTime::now`; everything else takes an [`Os`]. The one exception is
+//! This is the only module that touches `std::env`, `std::fs`,
+//! `SystemTime::now` and `std::process` ([`run_child`], for
+//! `credential_process`); everything else takes an [`Os`]. The one exception is
 //! [`crate::config::write`], whose atomic, locked writes only make sense
 //! against the real filesystem.
 
@@ -29,6 +30,12 @@ pub trait Env: Send + Sync {
     /// to the password database).
     fn fallback_home(&self) -> Option<PathBuf> {
         None
+    }
+    /// Every variable, for a child process ([`run_child`]): the child sees
+    /// exactly this environment. An environment that cannot list its
+    /// variables gives the child an empty one.
+    fn vars_os(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        Vec::new()
     }
 }
 
@@ -116,6 +123,9 @@ impl Env for RealEnv {
     }
     fn fallback_home(&self) -> Option<PathBuf> {
         std::env::home_dir()
+    }
+    fn vars_os(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        std::env::vars_os().collect()
     }
 }
 
@@ -354,6 +364,44 @@ impl Env for MapEnv {
     fn get(&self, key: &str) -> Option<String> {
         self.0.get(key).cloned()
     }
+    fn vars_os(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        self.0.iter().map(|(k, v)| (k.into(), v.into())).collect()
+    }
+}
+
+/// Another environment with some variables set on top, for the children of
+/// this process (`_AWS_CLI_PROFILE_CHAIN` for a `credential_process` helper)
+/// without changing the process's own environment.
+pub struct OverlayEnv {
+    /// The environment underneath.
+    pub base: Arc<dyn Env>,
+    /// Variables that replace or add to `base`'s.
+    pub set: BTreeMap<String, String>,
+}
+
+impl Env for OverlayEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.set.get(key).cloned().or_else(|| self.base.get(key))
+    }
+    fn get_os(&self, key: &str) -> Option<std::ffi::OsString> {
+        match self.set.get(key) {
+            Some(v) => Some(v.into()),
+            None => self.base.get_os(key),
+        }
+    }
+    fn fallback_home(&self) -> Option<PathBuf> {
+        self.base.fallback_home()
+    }
+    fn vars_os(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        let mut v: Vec<_> = self
+            .base
+            .vars_os()
+            .into_iter()
+            .filter(|(k, _)| k.to_str().is_none_or(|k| !self.set.contains_key(k)))
+            .collect();
+        v.extend(self.set.iter().map(|(k, v)| (k.into(), v.into())));
+        v
+    }
 }
 
 /// An in-memory filesystem, for tests.
@@ -416,6 +464,198 @@ impl Clock for FixedClock {
     }
 }
 
+/// What a child's stderr is connected to ([`run_child`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildStderr {
+    /// Read into [`ChildOutput::stderr`] (size-capped).
+    Capture,
+    /// This process's own stderr: the user sees the child's prompts.
+    Inherit,
+}
+
+/// How to run a child process ([`run_child`]).
+#[derive(Debug)]
+pub struct ChildSpec<'a> {
+    /// Program and arguments; the program is looked up in `env`'s `PATH`
+    /// when it holds no `/`, as Python's `subprocess` does.
+    pub argv: &'a [String],
+    /// The child's whole environment.
+    pub env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// Give the child this process's stdin (else `/dev/null`).
+    pub inherit_stdin: bool,
+    /// Where the child's stderr goes.
+    pub stderr: ChildStderr,
+    /// How long the child may run before it is killed.
+    pub timeout: Duration,
+    /// The most bytes read from stdout, and from a captured stderr; a child
+    /// writing more is killed.
+    pub max_output: u64,
+}
+
+/// A child that ran to its end ([`run_child`]).
+#[derive(Debug)]
+pub struct ChildOutput {
+    /// Exit code, or `-N` for a child killed by signal `N` (Python's
+    /// `returncode`).
+    pub returncode: i32,
+    /// Everything it wrote to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything it wrote to stderr, or `None` when it was inherited.
+    pub stderr: Option<Vec<u8>>,
+}
+
+/// Why [`run_child`] has no [`ChildOutput`].
+#[derive(Debug)]
+pub enum ChildError {
+    /// The program could not be started (not found, not executable...).
+    Spawn(io::Error),
+    /// It ran past [`ChildSpec::timeout`] and was killed.
+    TimedOut,
+    /// It wrote more than [`ChildSpec::max_output`] bytes to this stream
+    /// (`stdout` / `stderr`) and was killed.
+    TooLarge(&'static str),
+    /// Reading its output or waiting for it failed.
+    Io(io::Error),
+}
+
+/// Runs a program without a shell, waits for it at most
+/// [`ChildSpec::timeout`] (then kills it), and returns its exit status and
+/// output. stdout (and a captured stderr) are read on helper threads so a
+/// child filling one pipe cannot block on the other; a child that writes
+/// more than [`ChildSpec::max_output`] bytes is killed.
+///
+/// # Errors
+/// [`ChildError`]: the program could not be started, timed out, wrote too
+/// much, or its pipes failed.
+pub fn run_child(spec: &ChildSpec<'_>) -> Result<ChildOutput, ChildError> {
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    let Some((program, args)) = spec.argv.split_first() else {
+        return Err(ChildError::Spawn(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no program to run",
+        )));
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(if spec.inherit_stdin {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(match spec.stderr {
+            ChildStderr::Capture => Stdio::piped(),
+            ChildStderr::Inherit => Stdio::inherit(),
+        });
+    let mut child = cmd.spawn().map_err(ChildError::Spawn)?;
+    let (tx, rx) = mpsc::channel::<(&'static str, io::Result<Vec<u8>>)>();
+    let mut pending = 0;
+    let max = spec.max_output;
+    let readers: [(&'static str, Option<Box<dyn io::Read + Send>>); 2] = [
+        (
+            "stdout",
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn io::Read + Send>),
+        ),
+        (
+            "stderr",
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn io::Read + Send>),
+        ),
+    ];
+    for (name, pipe) in readers {
+        let Some(pipe) = pipe else { continue };
+        pending += 1;
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let r =
+                io::Read::read_to_end(&mut io::Read::take(pipe, max.saturating_add(1)), &mut buf);
+            let _ = tx.send((name, r.map(|_| buf)));
+        });
+    }
+    drop(tx);
+    let deadline = std::time::Instant::now() + spec.timeout;
+    let (mut stdout, mut stderr) = (Vec::new(), None);
+    let mut failure = None;
+    while pending > 0 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((name, Ok(buf))) => {
+                pending -= 1;
+                if buf.len() as u64 > max {
+                    failure = Some(ChildError::TooLarge(name));
+                    break;
+                }
+                if name == "stdout" {
+                    stdout = buf;
+                } else {
+                    stderr = Some(buf);
+                }
+            }
+            Ok((_, Err(e))) => {
+                failure = Some(ChildError::Io(e));
+                break;
+            }
+            Err(_) => {
+                failure = Some(ChildError::TimedOut);
+                break;
+            }
+        }
+    }
+    // Both pipes closed: the child has exited or is about to (or a
+    // grandchild holds them, which the deadline still bounds).
+    while failure.is_none() {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                return Ok(ChildOutput {
+                    returncode: returncode(status),
+                    stdout,
+                    stderr,
+                });
+            }
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(None) => failure = Some(ChildError::TimedOut),
+            Err(e) => failure = Some(ChildError::Io(e)),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Err(failure.unwrap_or(ChildError::TimedOut))
+}
+
+/// Python's `Popen.returncode`: the exit code, or minus the signal number.
+fn returncode(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return -sig;
+        }
+    }
+    status.code().unwrap_or(-1)
+}
+
+/// Whether this process's stderr is a terminal (a helper's prompts should
+/// then reach the user).
+pub fn stderr_is_terminal() -> bool {
+    io::IsTerminal::is_terminal(&io::stderr())
+}
+
+/// Whether this process's stdin is a terminal.
+pub fn stdin_is_terminal() -> bool {
+    io::IsTerminal::is_terminal(&io::stdin())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,6 +681,33 @@ mod tests {
             fs4::FileExt::unlock(&writer).expect("unlock");
             assert_eq!(reader.join().expect("join"), b"new!");
         });
+    }
+
+    #[test]
+    fn an_overlay_replaces_and_adds_variables_for_children() {
+        let base = MapEnv::from_pairs([("PATH", "/bin"), ("X", "old")]);
+        let env = OverlayEnv {
+            base: Arc::new(base),
+            set: [
+                ("X".to_owned(), "new".to_owned()),
+                ("Y".to_owned(), "y".to_owned()),
+            ]
+            .into(),
+        };
+        assert_eq!(
+            (env.get("X"), env.get("PATH")),
+            (Some("new".into()), Some("/bin".into()))
+        );
+        let mut vars = env.vars_os();
+        vars.sort();
+        assert_eq!(
+            vars,
+            [
+                ("PATH".into(), "/bin".into()),
+                ("X".into(), "new".into()),
+                ("Y".into(), "y".into())
+            ]
+        );
     }
 
     #[cfg(unix)]

@@ -3,8 +3,7 @@
 //! credential resolver (which is where `ProfileNotFound` and
 //! `ConfigParseError` surface, P-CHAIN-8/9), then runs the chain.
 
-use std::cell::OnceCell;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::chain::{self, Ctx, Mode, Step, StepOutcome};
 use crate::config::{ConfigFiles, Profile, Value};
@@ -14,6 +13,7 @@ use crate::error::Error;
 use crate::http::{HttpClient, Network};
 use crate::os::{Os, Random, Sleep};
 use crate::pyint::is_py_int;
+use crate::refreshable::RefreshableCredentials;
 use crate::sts::client::{MfaPrompt, StsClient, StsOptions};
 
 /// Where the profile name came from.
@@ -193,7 +193,7 @@ impl SessionBuilder {
             },
             region: self.region,
             keys: self.keys,
-            files: OnceCell::new(),
+            files: OnceLock::new(),
         }
     }
 }
@@ -215,7 +215,7 @@ pub struct Session {
     profile: Option<String>,
     region: Option<String>,
     keys: ExplicitKeys,
-    files: OnceCell<Result<ConfigFiles, Error>>,
+    files: OnceLock<Result<Arc<ConfigFiles>, Error>>,
     sts: StsOptions,
 }
 
@@ -243,8 +243,9 @@ impl Session {
     /// Both shared files, loaded once per session (P-CHAIN-12).
     pub fn config_files(&self) -> Result<&ConfigFiles, Error> {
         self.files
-            .get_or_init(|| ConfigFiles::load(&*self.os.env, &*self.os.fs))
+            .get_or_init(|| ConfigFiles::load(&*self.os.env, &*self.os.fs).map(Arc::new))
             .as_ref()
+            .map(|f| &**f)
             .map_err(Clone::clone)
     }
 
@@ -370,17 +371,39 @@ impl Session {
     }
 
     fn resolve(&self, mode: Mode) -> Resolution {
+        let (profile, steps, result) = self.resolve_live(mode, false);
+        Resolution {
+            profile,
+            steps,
+            // Not deferred: the provider fetched (and applied the first-use
+            // refresh) already, so this is the set it found.
+            result: result.and_then(|c| c.current().ok_or(Error::NoCredentials)),
+        }
+    }
+
+    /// The chain's winner as live credentials; `defer` hands assume-role,
+    /// web identity and SSO out unfetched (P-REF-4).
+    fn resolve_live(
+        &self,
+        mode: Mode,
+        defer: bool,
+    ) -> (
+        ProfileSelection,
+        Vec<Step>,
+        Result<RefreshableCredentials, Error>,
+    ) {
         let profile = self.profile();
         if self.keys.access_key_id.is_some() || self.keys.secret_access_key.is_some() {
-            return self.explicit(profile);
+            let r = self.explicit(profile);
+            return (
+                r.profile,
+                r.steps,
+                r.result.map(RefreshableCredentials::from_static),
+            );
         }
         if let Err(e) = self.resolver_lookups() {
             let why = format!("{} before any provider ran", e.kind());
-            return Resolution {
-                profile,
-                steps: chain::not_reached(&why),
-                result: Err(e),
-            };
+            return (profile, chain::not_reached(&why), Err(e));
         }
         let ctx = Ctx {
             os: &self.os,
@@ -390,13 +413,10 @@ impl Session {
             explicit_profile: profile.is_explicit(),
             files: &self.files,
             sts: &self.sts,
+            defer,
         };
         let (steps, result) = chain::run(&ctx, mode);
-        Resolution {
-            profile,
-            steps,
-            result,
-        }
+        (profile, steps, result)
     }
 
     fn explicit(&self, profile: ProfileSelection) -> Resolution {
@@ -437,8 +457,40 @@ impl Session {
         }
     }
 
-    /// Resolves credentials like botocore's `get_credentials()`: `Ok(None)`
-    /// when no provider has any.
+    /// Resolves credentials like boto3's `session.get_credentials()`: live
+    /// [`RefreshableCredentials`] that refresh themselves within botocore's
+    /// windows (P-REF-1..3), `Ok(None)` when no provider has any.
+    /// Assume-role, web identity and SSO credentials are deferred as in
+    /// botocore (P-REF-4): the configuration is validated (and a role's
+    /// source credentials resolved) now, the STS / SSO call is made on the
+    /// first [`RefreshableCredentials::get_frozen_credentials`]. Container
+    /// and IMDS credentials are fetched now; everything else is static.
+    ///
+    /// ```no_run
+    /// let session = credchain::Session::builder().profile_name("dev").build();
+    /// if let Some(creds) = session.credentials()? {
+    ///     // Each call refreshes first when under 15 minutes remain.
+    ///     let frozen = creds.get_frozen_credentials()?;
+    ///     println!("{} via {}", frozen.access_key_id(), creds.method());
+    /// }
+    /// # Ok::<(), credchain::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The chain's error, as [`Session::get_credentials`].
+    pub fn credentials(&self) -> Result<Option<RefreshableCredentials>, Error> {
+        match self.resolve_live(Mode::Resolve, true).2 {
+            Ok(c) => Ok(Some(c)),
+            Err(Error::NoCredentials) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Resolves credentials once and returns the frozen value (what
+    /// `get_credentials().get_frozen_credentials()` gives in boto3, fetched
+    /// now, never refreshed): `Ok(None)` when no provider has any. Use
+    /// [`Session::credentials`] for credentials that refresh themselves.
     pub fn get_credentials(&self) -> Result<Option<Credentials>, Error> {
         match self.resolve(Mode::Resolve).result {
             Ok(c) => Ok(Some(c)),

@@ -43,6 +43,7 @@ pub(crate) fn to_json(r: &Resolution, extra_notes: &[String]) -> Value {
             "profile_source": r.profile.source_name(),
             "method": c.method().as_str(),
             "access_key_id": c.access_key_id(),
+            "account_id": c.account_id(),
             "expiration": c.expiration().map(|e| e.to_string()),
             "notes": notes,
             "steps": steps,
@@ -106,7 +107,7 @@ fn to_text(r: &Resolution, extra_notes: &[String], after_result: &[String]) -> S
             o.push('\n');
         }
         Err(e) => {
-            let _ = writeln!(o, "result: {}: {e}", e.kind());
+            let _ = writeln!(o, "result: {}: {}", e.kind(), e.to_string().trim_end());
         }
     }
     for line in after_result {

@@ -83,6 +83,7 @@ fn json_success_has_exactly_the_contract_keys() {
         keys(&v),
         [
             "access_key_id",
+            "account_id",
             "expiration",
             "method",
             "notes",

@@ -12,7 +12,10 @@ mod explain_user;
 mod export;
 mod files;
 mod mfa_login;
+#[cfg(unix)]
+mod process;
 mod query;
+mod refresh;
 mod requests;
 mod secrets;
 mod sso;

@@ -121,7 +121,9 @@ fn credentials_file_keys_beat_process_but_config_keys_lose_p_chain_3() {
     let c = case().config(&format!(
         "[default]\ncredential_process = /bin/false\n{KEYS}"
     ));
-    assert_eq!(c.kind(), "NotSupportedYet");
+    // The process runs (and fails) before the config file's keys are
+    // looked at.
+    assert_eq!(c.kind(), "CredentialRetrievalError");
 }
 
 #[test]

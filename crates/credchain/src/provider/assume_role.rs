@@ -9,27 +9,43 @@
 //! SigV4-signed `AssumeRole` signed with the previous hop's credentials
 //! (see [`execute`]).
 //!
-//! Difference to botocore: credentials are fetched at resolution, not on
-//! first use (credchain's `Credentials` are plain values), and an MFA
-//! profile asks for its code then.
+//! The provider hands the chain [`RefreshableCredentials`] whose refresher
+//! ([`RoleRefresher`]) owns what it needs (OS, network, files, STS options,
+//! the plan and the resolved base) and runs [`execute`] again: the cache
+//! first, then only the hops that are not fresh. Deferred (P-REF-4) for
+//! [`crate::Session::credentials`]; the snapshot API and `explain` fetch at
+//! resolution. Each hop's `AssumeRole` goes through the locked cache
+//! fetch-through ([`fetch_through`]): one STS call for N processes.
+//!
+//! Differences to botocore: a refresh re-reads every hop from the cache
+//! instead of keeping each hop's credentials in memory, so an inner hop
+//! with `mfa_serial` whose cache entry is no longer fresh fails the refresh
+//! with `RefreshWithMFAUnsupportedError` where botocore might still use the
+//! inner hop's in-memory credentials for a while.
 
-use super::cache::{CacheArg, cache_key, usable};
+use super::cache::{CacheArg, cache_key, fetch_through, usable};
 use super::{attempt, container, env, imds, login, process, sso, static_keys, web_identity};
 use crate::chain::repr::{self, Base, CredentialSource, RoleHop, RolePlan};
-use crate::chain::{Ctx, Outcome, Provider};
+use crate::chain::{Ctx, Outcome, OwnedCtx, Provider};
 use crate::credentials::{Credentials, Method};
 use crate::error::Error;
+use crate::refreshable::{Refresh, RefreshableCredentials};
 use crate::sts;
 use crate::sts::client::StsClient;
 use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Assume a role named by `role_arn`.
 pub(crate) struct AssumeRoleProvider;
 
 /// The credentials a chain starts from.
+#[derive(Clone)]
 enum SourceCreds {
-    /// Already resolved (static keys, process, env, container, IMDS).
-    Ready(Credentials, String),
+    /// Resolved (static keys, process, env, container, IMDS; SSO, deferred
+    /// when the session defers): refreshed in their own windows when a hop
+    /// needs them, as botocore's source credentials are.
+    Ready(RefreshableCredentials, String),
     /// A web identity profile: fetched at execution time.
     WebIdentity(web_identity::WebIdentityConfig),
 }
@@ -45,6 +61,7 @@ fn sub_ctx<'a>(ctx: &Ctx<'a>, profile: &'a str, explicit: bool) -> Ctx<'a> {
         explicit_profile: explicit,
         files: ctx.files,
         sts: ctx.sts,
+        defer: ctx.defer,
     }
 }
 
@@ -61,7 +78,11 @@ fn resolve_base(ctx: &Ctx<'_>, base: &Base) -> Result<SourceCreds, Error> {
                 CredentialSource::EcsContainer => &container::ContainerProvider,
             };
             match provider.load(&sub) {
-                Outcome::Found(c, detail) => Ok(SourceCreds::Ready(c, detail)),
+                Outcome::Found(c, detail) => Ok(SourceCreds::Ready(
+                    RefreshableCredentials::from_static(c),
+                    detail,
+                )),
+                Outcome::Refreshable(c, detail) => Ok(SourceCreds::Ready(c, detail)),
                 Outcome::Failed(e) | Outcome::FailedWith(e, _) => Err(e),
                 Outcome::Skipped(_) => Err(Error::CredentialSourceEmpty {
                     source: source.as_str().to_owned(),
@@ -86,6 +107,12 @@ fn resolve_base(ctx: &Ctx<'_>, base: &Base) -> Result<SourceCreds, Error> {
                 match p.load(&sub) {
                     Outcome::Skipped(_) => {}
                     Outcome::Found(c, detail) => {
+                        return Ok(SourceCreds::Ready(
+                            RefreshableCredentials::from_static(c),
+                            format!("{}: {detail}", p.method()),
+                        ));
+                    }
+                    Outcome::Refreshable(c, detail) => {
                         return Ok(SourceCreds::Ready(c, format!("{}: {detail}", p.method())));
                     }
                     Outcome::Failed(e) | Outcome::FailedWith(e, _) => return Err(e),
@@ -129,11 +156,23 @@ fn cached(ctx: &Ctx<'_>, hop: &RoleHop) -> Result<Option<Credentials>, Error> {
     Ok(None)
 }
 
-/// Asks for the hop's MFA code (P-AR-6); `None` without `mfa_serial`.
-fn token_code(ctx: &Ctx<'_>, hop: &RoleHop) -> Result<Option<String>, Error> {
+/// botocore's `RefreshWithMFAUnsupportedError` (P-AR-6).
+fn mfa_refresh_unsupported() -> Error {
+    Error::Unhandled {
+        class: "RefreshWithMFAUnsupportedError",
+        message: "Cannot refresh credentials: MFA token required.".into(),
+    }
+}
+
+/// Asks for the hop's MFA code (P-AR-6); `None` without `mfa_serial`. A
+/// refresh never prompts: botocore's MFA refresher works once.
+fn token_code(ctx: &Ctx<'_>, hop: &RoleHop, refreshing: bool) -> Result<Option<String>, Error> {
     let Some(serial) = &hop.mfa_serial else {
         return Ok(None);
     };
+    if refreshing {
+        return Err(mfa_refresh_unsupported());
+    }
     let Some(prompt) = &ctx.sts.mfa_prompt else {
         return Err(Error::CredentialRetrieval {
             provider: Method::AssumeRole,
@@ -148,13 +187,14 @@ fn token_code(ctx: &Ctx<'_>, hop: &RoleHop) -> Result<Option<String>, Error> {
         .map(Some)
 }
 
-/// One hop's `AssumeRole`, signed with `source`, its answer cached.
+/// One hop's `AssumeRole`, signed with `source`, its answer cached; also
+/// whether another process's answer was found under the lock instead.
 fn assume(
     ctx: &Ctx<'_>,
     hop: &RoleHop,
     token_code: Option<String>,
     source: &Credentials,
-) -> Result<Credentials, Error> {
+) -> Result<(Credentials, bool), Error> {
     let input = sts::AssumeRoleInput {
         role_arn: hop.role_arn.clone(),
         role_session_name: hop
@@ -170,13 +210,21 @@ fn assume(
     // model's parameter checks, then the request.
     let client: StsClient<'_> = web_identity::sts_client(ctx)?;
     input.validate(hop.role_session_name.is_some())?;
-    let body = client.call("AssumeRole", &sts::assume_role_body(&input), Some(source))?;
-    let doc = sts::parse_assume_role("AssumeRole", &body)?;
-    if let Some(cache) = &ctx.sts.cache {
-        cache.set(&cache_key(&cache_args(hop)), &doc)?;
-    }
+    // Locked: another process fetching the same role wins and we read its
+    // answer (and its fresh entry needs no call at all).
+    let (doc, cached) = fetch_through(
+        ctx.sts.cache.as_deref(),
+        &cache_key(&cache_args(hop)),
+        &format!("fetching role {} from STS", hop.role_arn),
+        client.lock_wait(),
+        |doc| usable(doc, ctx.os.clock.now()),
+        || {
+            let body = client.call("AssumeRole", &sts::assume_role_body(&input), Some(source))?;
+            sts::parse_assume_role("AssumeRole", &body)
+        },
+    )?;
     let creds = sts::credentials_from_doc(&doc, Method::AssumeRole)?;
-    sts::check_not_expired(creds, ctx.os.clock.now())
+    Ok((sts::check_not_expired(creds, ctx.os.clock.now())?, cached))
 }
 
 /// Runs a plan the way botocore's deferred credentials do. The base is
@@ -190,9 +238,12 @@ fn assume(
 /// costs no STS call and no MFA prompt, however broken its source hops.
 /// Returns the credentials and a description of each step for `explain`;
 /// on failure, the error and the plan with how far it got.
-fn execute(ctx: &Ctx<'_>, plan: &RolePlan) -> Result<(Credentials, String), (Error, String)> {
-    // Configuration errors (before any STS call) need no context.
-    let base = resolve_base(ctx, &plan.base).map_err(|e| (e, String::new()))?;
+fn execute(
+    ctx: &Ctx<'_>,
+    plan: &RolePlan,
+    base: &SourceCreds,
+    refreshing: bool,
+) -> Result<(Credentials, String), (Error, String)> {
     let context = |done: &str, e: Error| {
         let plan = plan.describe();
         (e, format!("{done}; plan: {plan}"))
@@ -235,7 +286,7 @@ fn execute(ctx: &Ctx<'_>, plan: &RolePlan) -> Result<(Credentials, String), (Err
             Ok(None) => {}
             Err(e) => return Err(failed(&detail, hop, e)),
         }
-        match token_code(ctx, hop) {
+        match token_code(ctx, hop, refreshing) {
             Ok(code) => codes.push(code),
             Err(e) => return Err(failed(&detail, hop, e)),
         }
@@ -249,13 +300,16 @@ fn execute(ctx: &Ctx<'_>, plan: &RolePlan) -> Result<(Credentials, String), (Err
     } else {
         let c = match base {
             SourceCreds::Ready(c, d) => {
+                let c = c
+                    .get_frozen_credentials()
+                    .map_err(|e| context(&format!("{detail}: source credentials failed"), e))?;
                 let _ = write!(detail, " [{d}]");
                 c
             }
             SourceCreds::WebIdentity(cfg) => {
-                let (c, cached) = web_identity::fetch(ctx, &cfg)
+                let (c, cached) = web_identity::fetch(ctx, cfg)
                     .map_err(|e| context(&format!("{detail}: web identity failed"), e))?;
-                let _ = write!(detail, " [{}]", web_identity::describe(&cfg, cached));
+                let _ = write!(detail, " [{}]", web_identity::describe(cfg, cached));
                 c
             }
         };
@@ -264,8 +318,12 @@ fn execute(ctx: &Ctx<'_>, plan: &RolePlan) -> Result<(Credentials, String), (Err
     // `codes` holds the uncached hops' codes last-first.
     for hop in &plan.hops[first_call..] {
         let code = codes.pop().flatten();
-        creds = assume(ctx, hop, code, &creds).map_err(|e| failed(&detail, hop, e))?;
+        let (c, cached) = assume(ctx, hop, code, &creds).map_err(|e| failed(&detail, hop, e))?;
+        creds = c;
         detail.push_str(&describe_hop(hop));
+        if cached {
+            detail.push_str(" cached (fetched by another process while this one waited)");
+        }
     }
     Ok((creds, detail))
 }
@@ -289,12 +347,72 @@ impl Provider for AssumeRoleProvider {
                     Some(_) => format!("profile {} has no role_arn", ctx.profile),
                 }));
             };
-            Ok(match execute(ctx, &plan) {
-                Ok((creds, detail)) => Outcome::Found(creds, detail),
+            // Configuration errors (before any STS call) need no context.
+            let base = resolve_base(ctx, &plan.base)?;
+            let refresher = RoleRefresher {
+                ctx: ctx.to_owned_ctx()?,
+                plan: plan.clone(),
+                base: base.clone(),
+                calls: AtomicUsize::new(0),
+            };
+            let clock = Arc::clone(&ctx.os.clock);
+            if ctx.defer {
+                let detail = format!("deferred: fetched on first use; plan: {}", plan.describe());
+                let rc = RefreshableCredentials::from_boxed(
+                    None,
+                    Method::AssumeRole,
+                    Box::new(refresher),
+                    clock,
+                );
+                return Ok(Outcome::Refreshable(rc, detail));
+            }
+            Ok(match execute(ctx, &plan, &base, false) {
+                Ok((creds, detail)) => {
+                    // The first fetch is this one.
+                    refresher.calls.store(1, Ordering::SeqCst);
+                    let rc = RefreshableCredentials::from_boxed(
+                        Some(creds),
+                        Method::AssumeRole,
+                        Box::new(refresher),
+                        clock,
+                    );
+                    Outcome::Refreshable(rc, detail)
+                }
                 Err((e, context)) if context.is_empty() => Outcome::Failed(e),
                 Err((e, context)) => Outcome::FailedWith(e, context),
             })
         })
+    }
+}
+
+/// Fetches a role plan's credentials again: botocore's
+/// `AssumeRoleCredentialFetcher.fetch_credentials` (cache first), wrapped
+/// in its MFA refresher when the final role has `mfa_serial` (works once,
+/// then `RefreshWithMFAUnsupportedError`, P-AR-6).
+struct RoleRefresher {
+    ctx: OwnedCtx,
+    plan: RolePlan,
+    base: SourceCreds,
+    /// Fetches made so far (the eager first one included).
+    calls: AtomicUsize,
+}
+
+impl Refresh for RoleRefresher {
+    fn refresh(&self) -> Result<Option<Credentials>, Error> {
+        let refreshing = self.calls.fetch_add(1, Ordering::SeqCst) > 0;
+        if refreshing
+            && self
+                .plan
+                .hops
+                .last()
+                .is_some_and(|h| h.mfa_serial.is_some())
+        {
+            return Err(mfa_refresh_unsupported());
+        }
+        self.ctx
+            .with(|ctx| execute(ctx, &self.plan, &self.base, refreshing))
+            .map(|(c, _)| Some(c))
+            .map_err(|(e, _)| e)
     }
 }
 

@@ -2,8 +2,8 @@
 //! (with botocore's verified differences), eager validation without
 //! network, role chains over a scripted STS, the credential cache and MFA.
 
-use std::cell::OnceCell;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -65,8 +65,8 @@ fn our_outcome(files: ConfigFiles, profile: &str) -> Json {
             profile: profile.into(),
         });
     };
-    let cell = OnceCell::new();
-    let _ = cell.set(Ok(files));
+    let cell = OnceLock::new();
+    let _ = cell.set(Ok(Arc::new(files)));
     let os = os(&[], MemFs::new());
     let net = Network::offline();
     let sts = StsOptions::default();
@@ -78,6 +78,7 @@ fn our_outcome(files: ConfigFiles, profile: &str) -> Json {
         explicit_profile: true,
         files: &cell,
         sts: &sts,
+        defer: false,
     };
     let files = ctx.files().unwrap();
     let web = |cfg: &web_identity::WebIdentityConfig| {
@@ -110,6 +111,9 @@ fn our_outcome(files: ConfigFiles, profile: &str) -> Json {
             Err(e) => return err(&e),
             Ok(SourceCreds::WebIdentity(cfg)) => chain.push(web(&cfg)),
             Ok(SourceCreds::Ready(c, _)) => {
+                let c = c
+                    .current()
+                    .expect("profile sources are fetched at resolution");
                 let mut o = json!({"access_key_id": c.access_key_id(),
                     "secret_access_key": c.secret_access_key().expose()});
                 if let Some(a) = c.account_id() {

@@ -14,6 +14,13 @@
 //!   under a [`FileLock`] beside the entry (`.<key>.json.lock`, removed by
 //!   its holder; the directory, 0700 when we create it, is locked instead
 //!   when another user could write to it). Reads never create anything.
+//! * Fetches ([`fetch_through`]): the entry is locked *before* the STS or
+//!   SSO call, re-read under the lock, and fetched and written only when it
+//!   is still not fresh, so N processes that miss the same entry at once
+//!   make one call and the others read its answer. `flock` locks die with
+//!   their process: a holder killed mid-fetch blocks nobody, and the next
+//!   holder removes the lock file it left. botocore has no such lock (each
+//!   process calls STS); the answers and the files are the same.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,7 +28,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value as Json;
 use sha1::{Digest, Sha1};
@@ -39,6 +46,93 @@ pub trait CredentialCache: Send + Sync {
     fn get(&self, key: &str) -> Option<Json>;
     /// Stores a document.
     fn set(&self, key: &str, value: &Json) -> Result<(), Error>;
+    /// Takes the cross-process lock for `key`'s entry, held until the
+    /// returned lock drops; `None` for caches no other process shares (the
+    /// default: in-memory caches, where [`crate::RefreshableCredentials`]
+    /// already makes the threads of one process fetch once).
+    ///
+    /// # Errors
+    ///
+    /// `OSError` when the lock cannot be taken, or is held by another
+    /// process for longer than `wait.timeout` (the message says what it
+    /// waited for).
+    fn lock_entry(&self, key: &str, wait: &LockWait<'_>) -> Result<Option<FileLock>, Error> {
+        let _ = (key, wait);
+        Ok(None)
+    }
+    /// Stores a document while the caller holds [`Self::lock_entry`] for
+    /// `key` (so the write must not take that lock again). Defaults to
+    /// [`Self::set`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::set`].
+    fn set_locked(&self, key: &str, value: &Json) -> Result<(), Error> {
+        self.set(key, value)
+    }
+}
+
+/// The locked fetch-through every cached fetch goes through (assume-role
+/// and web identity `AssumeRole*`, SSO `GetRoleCredentials`; the generic
+/// primitive for any fetch keyed by a cache entry): lock the entry, re-read
+/// it, and only when `fresh` rejects what is there call `fetch`, write its
+/// answer and unlock. Returns the document and whether it came from the
+/// cache. With no cache, just fetches.
+///
+/// `what` names the fetch for the lock-wait message (`fetching role X from
+/// STS`); `timeout` bounds the wait and should be the fetch's own time
+/// bound, so a waiter never gives up on a holder that is still within it.
+///
+/// # Errors
+///
+/// `fetch`'s error; the cache's lock or write error.
+pub fn fetch_through(
+    cache: Option<&dyn CredentialCache>,
+    key: &str,
+    what: &str,
+    timeout: Duration,
+    fresh: impl Fn(&Json) -> bool,
+    fetch: impl FnOnce() -> Result<Json, Error>,
+) -> Result<(Json, bool), Error> {
+    fetch_through_keeping(cache, key, what, timeout, fresh, fetch, |_| true)
+}
+
+/// [`fetch_through`] that writes a fetched document only when `keep`
+/// accepts it (the process cache keeps only answers with 15 minutes
+/// left; botocore's caches keep every STS answer).
+///
+/// # Errors
+///
+/// As [`fetch_through`].
+pub(crate) fn fetch_through_keeping(
+    cache: Option<&dyn CredentialCache>,
+    key: &str,
+    what: &str,
+    timeout: Duration,
+    fresh: impl Fn(&Json) -> bool,
+    fetch: impl FnOnce() -> Result<Json, Error>,
+    keep: impl Fn(&Json) -> bool,
+) -> Result<(Json, bool), Error> {
+    let Some(cache) = cache else {
+        return fetch().map(|doc| (doc, false));
+    };
+    let wait = LockWait {
+        timeout,
+        what: what.to_owned(),
+        notice: &|_| {},
+    };
+    let lock = cache.lock_entry(key, &wait)?;
+    if let Some(doc) = cache.get(key)
+        && fresh(&doc)
+    {
+        return Ok((doc, true));
+    }
+    let doc = fetch()?;
+    if keep(&doc) {
+        cache.set_locked(key, &doc)?;
+    }
+    drop(lock);
+    Ok((doc, false))
 }
 
 /// One argument of the cached call: a string, or an integer
@@ -155,10 +249,22 @@ impl CredentialCache for MemoryCache {
     }
 }
 
+/// Called once per wait with a line saying what is waited for.
+type Notice = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The AWS CLI's `JSONFileCache`: one `<key>.json` per entry in a directory.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct JsonFileCache {
     dir: PathBuf,
+    notice: Option<Notice>,
+}
+
+impl std::fmt::Debug for JsonFileCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonFileCache")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Largest cache file read; a real entry is about 1.5 KiB.
@@ -167,7 +273,21 @@ const MAX_ENTRY: u64 = 1024 * 1024;
 impl JsonFileCache {
     /// A cache in `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>) -> JsonFileCache {
-        JsonFileCache { dir: dir.into() }
+        JsonFileCache {
+            dir: dir.into(),
+            notice: None,
+        }
+    }
+    /// Calls `notice` when a fetch finds its entry locked by another
+    /// process, with a line saying what it waits for (`waiting for another
+    /// credchain to finish fetching role … from STS…`); the CLI prints it.
+    #[must_use]
+    pub fn with_wait_notice(
+        mut self,
+        notice: impl Fn(&str) + Send + Sync + 'static,
+    ) -> JsonFileCache {
+        self.notice = Some(std::sync::Arc::new(notice));
+        self
     }
     /// The AWS CLI's directory, `<home>/.aws/cli/cache`.
     pub fn cli_dir(home: &Path) -> PathBuf {
@@ -189,33 +309,21 @@ impl JsonFileCache {
     }
 }
 
-impl CredentialCache for JsonFileCache {
-    fn get(&self, key: &str) -> Option<Json> {
-        let path = self.path(key);
-        // Regular files only, capped: a FIFO or device here is a miss.
-        let bytes = crate::os::read_limited(&path, MAX_ENTRY).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
+impl JsonFileCache {
+    fn create_dir(&self) -> Result<(), Error> {
         // 0700 like every other path that makes ~/.aws (the AWS CLI's own
         // cache directory is private too).
         crate::filelock::create_private_dir(&self.dir)
-            .map_err(|e| Self::io_error("creating", &self.dir, &e))?;
+            .map_err(|e| Self::io_error("creating", &self.dir, &e))
+    }
+
+    /// Writes `value` atomically; the caller holds the entry's lock.
+    fn write(&self, key: &str, value: &Json) -> Result<(), Error> {
+        self.create_dir()?;
         let target = self.path(key);
         let text = serde_json::to_string(value).map_err(|e| Error::Unhandled {
             class: "ValueError",
             message: format!("Value cannot be cached, must be JSON serializable: {e}"),
-        })?;
-        // The lock beside the entry exists only while held (see
-        // `filelock`), so the cache directory is never littered.
-        let lock = FileLock::acquire(
-            &target,
-            &LockWait::quiet(format!("writing {}", target.display())),
-        )
-        .map_err(|e| Error::Unhandled {
-            class: "OSError",
-            message: format!("credential cache: {e}"),
         })?;
         // tempfile creates the file with mode 0600.
         let mut tmp = tempfile::Builder::new()
@@ -227,8 +335,54 @@ impl CredentialCache for JsonFileCache {
             .map_err(|e| Self::io_error("writing", tmp.path(), &e))?;
         tmp.persist(&target)
             .map_err(|e| Self::io_error("renaming over", &target, &e.error))?;
+        Ok(())
+    }
+}
+
+impl CredentialCache for JsonFileCache {
+    fn get(&self, key: &str) -> Option<Json> {
+        let path = self.path(key);
+        // Regular files only, capped: a FIFO or device here is a miss.
+        let bytes = crate::os::read_limited(&path, MAX_ENTRY).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn set(&self, key: &str, value: &Json) -> Result<(), Error> {
+        let target = self.path(key);
+        let lock = self.lock_entry(
+            key,
+            &LockWait::quiet(format!("writing {}", target.display())),
+        )?;
+        self.write(key, value)?;
         drop(lock);
         Ok(())
+    }
+
+    fn lock_entry(&self, key: &str, wait: &LockWait<'_>) -> Result<Option<FileLock>, Error> {
+        self.create_dir()?;
+        let notice = |line: &str| {
+            (wait.notice)(line);
+            if let Some(n) = &self.notice {
+                n(line);
+            }
+        };
+        let wait = LockWait {
+            timeout: wait.timeout,
+            what: wait.what.clone(),
+            notice: &notice,
+        };
+        // The lock beside the entry exists only while held (see
+        // `filelock`), so the cache directory is never littered.
+        FileLock::acquire(&self.path(key), &wait)
+            .map(Some)
+            .map_err(|e| Error::Unhandled {
+                class: "OSError",
+                message: format!("credential cache: {e}"),
+            })
+    }
+
+    fn set_locked(&self, key: &str, value: &Json) -> Result<(), Error> {
+        self.write(key, value)
     }
 }
 
@@ -309,6 +463,79 @@ mod tests {
         assert!(!usable(&doc("not a date"), exp - Duration::from_secs(3600)));
         assert!(!usable(&serde_json::json!({"x": 1}), exp));
         assert!(!usable(&serde_json::json!([1]), exp));
+    }
+
+    #[test]
+    fn fetch_through_rechecks_under_the_lock_and_waits_a_bounded_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+        let s2 = std::sync::Arc::clone(&seen);
+        let cache = JsonFileCache::new(dir.path().join("cache"))
+            .with_wait_notice(move |l| s2.lock().unwrap().push(l.to_owned()));
+        let what = "fetching role arn:aws:iam::1:role/r from STS";
+        // Another holder (its own open file description: as another
+        // process) keeps the entry locked: the wait ends, and says why.
+        let held = cache.lock_entry("k", &LockWait::quiet("held")).unwrap();
+        let t = std::time::Instant::now();
+        let e = fetch_through(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_millis(150),
+            |_| false,
+            || unreachable!("the fetch runs only under the lock"),
+        )
+        .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5));
+        let msg = e.to_string();
+        assert_eq!(e.kind(), "OSError");
+        assert!(msg.contains("gave up after") && msg.contains(what), "{msg}");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [format!("waiting for another credchain to finish {what}…")]
+        );
+        // The holder wrote an entry before it let go: the waiter reads it.
+        cache.set_locked("k", &doc("2099-01-01T00:00:00Z")).unwrap();
+        drop(held);
+        let (got, cached) = fetch_through(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_secs(5),
+            |d| usable(d, UNIX_EPOCH),
+            || unreachable!("fresh under the lock"),
+        )
+        .unwrap();
+        assert_eq!((got, cached), (doc("2099-01-01T00:00:00Z"), true));
+        // Not fresh: fetched and written; `keep` can refuse the write.
+        let (got, cached) = fetch_through_keeping(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_secs(5),
+            |_| false,
+            || Ok(doc("2100-01-01T00:00:00Z")),
+            |_| false,
+        )
+        .unwrap();
+        assert_eq!((got, cached), (doc("2100-01-01T00:00:00Z"), false));
+        assert_eq!(cache.get("k"), Some(doc("2099-01-01T00:00:00Z")));
+        let (_, cached) = fetch_through(
+            Some(&cache),
+            "k",
+            what,
+            Duration::from_secs(5),
+            |_| false,
+            || Ok(doc("2100-01-01T00:00:00Z")),
+        )
+        .unwrap();
+        assert!(!cached);
+        assert_eq!(cache.get("k"), Some(doc("2100-01-01T00:00:00Z")));
+        let names: Vec<String> = fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["k.json"]);
     }
 
     #[test]

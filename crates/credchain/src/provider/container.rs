@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -26,6 +27,7 @@ use crate::env_vars::{AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_CREDENTI
 use crate::error::Error;
 use crate::http::{HttpMethod, Network, Request, Response, Timeouts, UrlParts};
 use crate::os::Os;
+use crate::refreshable::RefreshableCredentials;
 use crate::time::{Timestamp, TimestampError};
 
 /// File holding the `Authorization` header value; read on every fetch and
@@ -385,18 +387,32 @@ pub fn fetch(os: &Os, net: &Network, url: &str) -> Result<(Credentials, String),
 /// under 10 minutes left, its `CredentialRetrievalError` is the result; an
 /// answer still expired after the re-fetch is `RuntimeError`.
 pub fn fetch_for_use(os: &Os, net: &Network, url: &str) -> Result<(Credentials, String), Error> {
+    fetch_refreshable(os, net, url).map(|(_, c, d)| (c, d))
+}
+
+/// [`fetch_for_use`], also handing out the live credentials, whose
+/// refresher fetches `url` again (owning clones of `os` and `net`).
+pub(crate) fn fetch_refreshable(
+    os: &Os,
+    net: &Network,
+    url: &str,
+) -> Result<(RefreshableCredentials, Credentials, String), Error> {
     let (first, mut desc) = fetch(os, net, url)?;
     let first_expiry = first
         .expiration()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    let (creds, used) = super::refresh::first_use(first, os.clock.now(), || {
-        fetch(os, net, url).map(|(c, _)| Some(c))
-    })?;
+    let (os2, net2, url2) = (os.clone(), net.clone(), url.to_owned());
+    let rc = RefreshableCredentials::with_clock(
+        first,
+        move || fetch(&os2, &net2, &url2).map(|(c, _)| Some(c)),
+        Arc::clone(&os.clock),
+    );
+    let (creds, used) = super::refresh::first_use(&rc)?;
     if let Some(note) = used.note(&first_expiry) {
         let _ = write!(desc, "; {note}");
     }
-    Ok((creds, desc))
+    Ok((rc, creds, desc))
 }
 
 /// Container credentials endpoint.
@@ -416,8 +432,8 @@ impl Provider for ContainerProvider {
                  {AWS_CONTAINER_CREDENTIALS_FULL_URI} set"
             ));
         };
-        match fetch_for_use(ctx.os, ctx.net, &url) {
-            Ok((creds, desc)) => Outcome::Found(creds, desc),
+        match fetch_refreshable(ctx.os, ctx.net, &url) {
+            Ok((rc, _, desc)) => Outcome::Refreshable(rc, desc),
             Err(e) => Outcome::Failed(e),
         }
     }

@@ -35,6 +35,7 @@ use crate::http::{
     HttpMethod, Network, Request, Response, Timeouts, TransportError, TransportErrorKind, UrlParts,
 };
 use crate::os::Env;
+use crate::refreshable::RefreshableCredentials;
 use crate::session::Session;
 use crate::time::Timestamp;
 
@@ -751,19 +752,25 @@ impl Provider for ImdsProvider {
                     .expiration()
                     .map(|e| e.to_string())
                     .unwrap_or_default();
-                let refetch = || match run(refetch_cfg, Target::Credentials, ctx.net).0? {
+                let (os, net) = (ctx.os.clone(), ctx.net.clone());
+                let refetch = move || match run(refetch_cfg.clone(), Target::Credentials, &net).0? {
                     ImdsResult::Credentials(f) => {
-                        let jitter = ctx.net.random.randint(120, 600);
-                        credentials(&f, now, jitter).map(|(c, _)| Some(c))
+                        let jitter = net.random.randint(120, 600);
+                        credentials(&f, os.clock.now(), jitter).map(|(c, _)| Some(c))
                     }
                     _ => Ok(None),
                 };
-                match super::refresh::first_use(first, now, refetch) {
-                    Ok((c, used)) => {
+                let rc = RefreshableCredentials::with_clock(
+                    first,
+                    refetch,
+                    std::sync::Arc::clone(&ctx.os.clock),
+                );
+                match super::refresh::first_use(&rc) {
+                    Ok((_, used)) => {
                         if let Some(n) = used.note(&first_expiry) {
                             let _ = write!(detail, "; {n}");
                         }
-                        Outcome::Found(c, format!("role {:?} via {detail}", f.role))
+                        Outcome::Refreshable(rc, format!("role {:?} via {detail}", f.role))
                     }
                     Err(e) => Outcome::Failed(e),
                 }

@@ -1,11 +1,12 @@
 //! One module per credential provider, each behind [`Provider`]. The
-//! network providers not implemented yet (SSO, login, process) detect their
+//! providers not implemented yet (login) detect their
 //! triggers exactly as botocore does and, until their support lands, stop
 //! the chain with `NotSupportedYet` rather than silently falling through to
 //! a source botocore would never reach. The
 //! container and IMDS providers, and assume-role and web identity (over
 //! [`crate::sts`]), run through the session's
-//! [`HttpClient`](crate::http::HttpClient).
+//! [`HttpClient`](crate::http::HttpClient); `credential_process` runs its
+//! command through [`crate::os::run_child`].
 
 mod assume_role;
 mod boto;
@@ -15,7 +16,7 @@ mod ec2_file;
 mod env;
 pub mod imds;
 mod login;
-mod process;
+pub(crate) mod process;
 mod refresh;
 mod sso;
 mod static_keys;

@@ -1,26 +1,21 @@
-//! botocore's `RefreshableCredentials` on first use (P-REF-1..3), for the
-//! providers whose first answer botocore wraps in one (container, IMDS).
-//! credchain's credentials are plain values, so the one access botocore
-//! makes when it signs or exports is made here, once, at resolution:
+//! botocore's refresh on first use for the providers whose first answer
+//! botocore wraps in a `RefreshableCredentials` (container, IMDS): the
+//! provider fetches once, wraps the answer and its refresher in a
+//! [`RefreshableCredentials`], and the one access botocore makes when it
+//! signs or exports is made here, at resolution. The windows themselves
+//! live only in [`crate::refreshable`] (P-REF-1..3):
 //!
 //! * at least 900 s left (the advisory window): used as is;
 //! * under 900 s: fetched once more. A failed re-fetch with at least 600 s
 //!   left (advisory) keeps the first answer; under 600 s (mandatory) the
-//!   re-fetch's error is the result (`CredentialRetrievalError` for the
-//!   container). A re-fetch that is itself already expired is botocore's
-//!   `RuntimeError`; one that is valid but short is accepted. A re-fetch
-//!   that answers with no credentials at all (IMDS's `{}`) fails in either
-//!   window: botocore's `_set_from_data` raises outside the guarded call.
-
-use std::time::SystemTime;
+//!   re-fetch's error is the result. A re-fetch that is itself already
+//!   expired is botocore's `RuntimeError`; one that is valid but short is
+//!   accepted; one without credentials (IMDS's `{}`) fails in either
+//!   window.
 
 use crate::credentials::Credentials;
 use crate::error::Error;
-
-/// botocore's `_advisory_refresh_timeout`.
-pub(crate) const ADVISORY_SECONDS: f64 = 900.0;
-/// botocore's `_mandatory_refresh_timeout`.
-pub(crate) const MANDATORY_SECONDS: f64 = 600.0;
+use crate::refreshable::{RefreshEvent, RefreshableCredentials};
 
 /// What the first use did, for `explain`.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,47 +45,27 @@ impl FirstUse {
     }
 }
 
-/// Applies botocore's first-use refresh to `first`, calling `refetch` at
-/// most once. `refetch` gives `Ok(None)` for an answer without credentials.
-pub(crate) fn first_use(
-    first: Credentials,
-    now: SystemTime,
-    refetch: impl FnOnce() -> Result<Option<Credentials>, Error>,
-) -> Result<(Credentials, FirstUse), Error> {
-    let Some(expiry) = first.expiration() else {
-        return Ok((first, FirstUse::Kept));
+/// The first access to `rc` (botocore's first `get_frozen_credentials`),
+/// and what it did.
+pub(crate) fn first_use(rc: &RefreshableCredentials) -> Result<(Credentials, FirstUse), Error> {
+    let (creds, event) = rc.frozen_with_event()?;
+    let used = match event {
+        RefreshEvent::None => FirstUse::Kept,
+        RefreshEvent::Refreshed => FirstUse::Refreshed,
+        RefreshEvent::AdvisoryFailed(kind) => FirstUse::AdvisoryFailed(kind),
     };
-    let left = expiry.seconds_after(now);
-    if left >= ADVISORY_SECONDS {
-        return Ok((first, FirstUse::Kept));
-    }
-    let mandatory = left < MANDATORY_SECONDS;
-    match refetch() {
-        Err(e) if mandatory => Err(e),
-        Err(e) => Ok((first, FirstUse::AdvisoryFailed(e.kind()))),
-        Ok(None) => Err(Error::CredentialRetrieval {
-            provider: first.method(),
-            message: "Credential refresh failed, response did not contain: access_key, \
-                      secret_key, token, expiry_time"
-                .into(),
-        }),
-        Ok(Some(new)) => match new.expiration() {
-            Some(exp) if exp.seconds_after(now) <= 0.0 => Err(Error::Expired {
-                provider: new.method(),
-                expiration: exp.to_string(),
-            }),
-            _ => Ok((new, FirstUse::Refreshed)),
-        },
-    }
+    Ok((creds, used))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
     use crate::credentials::Method;
+    use crate::os::FixedClock;
     use crate::time::Timestamp;
 
     const NOW: u64 = 1_795_910_400;
@@ -112,18 +87,21 @@ mod tests {
         left: i64,
         refetch: Result<Option<Credentials>, Error>,
     ) -> (Result<(String, FirstUse), Error>, usize) {
-        let calls = Cell::new(0);
-        let r = first_use(
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let refetch = std::sync::Mutex::new(Some(refetch));
+        let rc = RefreshableCredentials::with_clock(
             creds("FIRST", left),
-            UNIX_EPOCH + Duration::from_secs(NOW),
-            || {
-                calls.set(calls.get() + 1);
-                refetch
+            move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                refetch.lock().unwrap().take().expect("one re-fetch")
             },
+            Arc::new(FixedClock(UNIX_EPOCH + Duration::from_secs(NOW))),
         );
+        let r = first_use(&rc);
         (
             r.map(|(c, u)| (c.access_key_id().to_owned(), u)),
-            calls.get(),
+            calls.load(Ordering::SeqCst),
         )
     }
 
@@ -181,7 +159,12 @@ mod tests {
         );
         // No expiry: never refreshed.
         let c = Credentials::new("K", "s", None, Method::ContainerRole);
-        let (c, u) = first_use(c, UNIX_EPOCH, || unreachable!()).unwrap();
+        let rc = RefreshableCredentials::with_clock(
+            c,
+            || unreachable!(),
+            Arc::new(FixedClock(UNIX_EPOCH)),
+        );
+        let (c, u) = first_use(&rc).unwrap();
         assert_eq!((c.access_key_id(), u), ("K", FirstUse::Kept));
     }
 }

@@ -9,14 +9,19 @@
 //! `UnauthorizedSSOTokenError`; sso-session: refreshed, P-SSO-6), then
 //! `GetRoleCredentials` (P-SSO-7).
 //!
-//! Difference to botocore: fetched at resolution, not on first use of the
-//! key (as the assume-role provider).
+//! The chain gets [`RefreshableCredentials`] whose refresher runs
+//! [`fetch`] again (deferred for [`crate::Session::credentials`], P-REF-4,
+//! as botocore's `SSOProvider`; the snapshot API and `explain` fetch at
+//! resolution). The token load and `GetRoleCredentials` run inside the
+//! locked cache fetch-through ([`fetch_through`]), so N processes that miss
+//! `~/.aws/cli/cache` at once make one call.
 
 use super::attempt;
-use super::cache::usable;
+use super::cache::{fetch_through, usable};
 use crate::chain::{Ctx, Outcome, Provider};
 use crate::credentials::{Credentials, Method};
 use crate::error::Error;
+use crate::refreshable::RefreshableCredentials;
 use crate::sso::{self, OidcAccess, SsoConfig};
 use crate::sts;
 
@@ -61,17 +66,34 @@ fn fetch(ctx: &Ctx<'_>, cfg: &SsoConfig) -> Result<(Credentials, String), Error>
     };
     // botocore creates the portal client before it loads the token.
     let client = sso::portal_client(&access, cfg)?;
-    let token = match &cfg.session {
-        None => sso::legacy_token(ctx.os, cfg)?,
-        Some(name) => sso::session_token(&access, cfg, name)?,
-    };
-    let doc = sso::role_credentials(&client, cfg, &token)?;
-    if let Some(cache) = &ctx.sts.cache {
-        cache.set(&key, &doc)?;
-    }
+    let mut token_detail = None;
+    let (doc, cached) = fetch_through(
+        ctx.sts.cache.as_deref(),
+        &key,
+        &format!(
+            "fetching SSO role credentials for {} in account {}",
+            cfg.role_name, cfg.account_id
+        ),
+        client.call_bound() + sso::lock::LOCK_WAIT,
+        |doc| usable(doc, ctx.os.clock.now()),
+        || {
+            let token = match &cfg.session {
+                None => sso::legacy_token(ctx.os, cfg)?,
+                Some(name) => sso::session_token(&access, cfg, name)?,
+            };
+            token_detail = Some(token.describe());
+            sso::role_credentials(&client, cfg, &token)
+        },
+    )?;
     let creds = sts::credentials_from_doc(&doc, Method::Sso)?;
     let creds = sts::check_not_expired(creds, ctx.os.clock.now())?;
-    Ok((creds, token.describe()))
+    let detail = match token_detail {
+        Some(d) if !cached => d,
+        _ => format!(
+            "role credentials cached ({key}; fetched by another process while this one waited)"
+        ),
+    };
+    Ok((creds, detail))
 }
 
 /// The token's state for a failed fetch: which file, when it expires and
@@ -124,10 +146,23 @@ impl Provider for SsoProvider {
                     ctx.profile
                 )));
             };
+            let owned = ctx.to_owned_ctx()?;
+            let cfg2 = cfg.clone();
+            let refresher = move || owned.with(|ctx| fetch(ctx, &cfg2)).map(|(c, _)| Some(c));
+            let clock = std::sync::Arc::clone(&ctx.os.clock);
+            if ctx.defer {
+                let rc = RefreshableCredentials::deferred_with_clock(Method::Sso, refresher, clock);
+                let detail = format!(
+                    "{}; deferred: fetched on first use",
+                    describe_config(ctx, &cfg)
+                );
+                return Ok(Outcome::Refreshable(rc, detail));
+            }
             Ok(match fetch(ctx, &cfg) {
-                Ok((creds, detail)) => {
-                    Outcome::Found(creds, format!("{}; {detail}", describe_config(ctx, &cfg)))
-                }
+                Ok((creds, detail)) => Outcome::Refreshable(
+                    RefreshableCredentials::with_clock(creds, refresher, clock),
+                    format!("{}; {detail}", describe_config(ctx, &cfg)),
+                ),
                 Err(e) => {
                     let needs_login = matches!(
                         e.kind(),

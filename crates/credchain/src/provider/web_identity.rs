@@ -1,14 +1,18 @@
 //! `assume-role-with-web-identity` (P-WEB-*): token file, role and session
 //! name looked up key by key, env first unless the profile is explicit
 //! (P-WEB-1, P-CHAIN-6); then one unsigned `AssumeRoleWithWebIdentity`
-//! call, through the credential cache when one is configured.
+//! call, through the credential cache when one is configured (locked:
+//! one call for N processes, [`fetch_through`]). The chain gets
+//! [`RefreshableCredentials`] whose refresher reads the token file and
+//! calls again (deferred for [`crate::Session::credentials`], P-WEB-4).
 
 use super::attempt;
-use super::cache::{CacheArg, cache_key, usable};
+use super::cache::{CacheArg, cache_key, fetch_through, usable};
 use crate::chain::{Ctx, Outcome, Provider};
 use crate::credentials::{Credentials, Method};
 use crate::env_vars::{AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, AWS_WEB_IDENTITY_TOKEN_FILE};
 use crate::error::Error;
+use crate::refreshable::RefreshableCredentials;
 use crate::sts;
 use crate::sts::client::StsClient;
 
@@ -167,17 +171,23 @@ pub(crate) fn fetch(ctx: &Ctx<'_>, cfg: &WebIdentityConfig) -> Result<(Credentia
         &token,
     )?;
     let op = "AssumeRoleWithWebIdentity";
-    let body = client.call(
-        op,
-        &sts::assume_role_with_web_identity_body(&cfg.role_arn, &session, &token),
-        None,
+    let (doc, cached) = fetch_through(
+        ctx.sts.cache.as_deref(),
+        &key,
+        &format!("fetching role {} from STS (web identity)", cfg.role_arn),
+        client.lock_wait(),
+        |doc| usable(doc, ctx.os.clock.now()),
+        || {
+            let body = client.call(
+                op,
+                &sts::assume_role_with_web_identity_body(&cfg.role_arn, &session, &token),
+                None,
+            )?;
+            sts::parse_assume_role(op, &body)
+        },
     )?;
-    let doc = sts::parse_assume_role(op, &body)?;
-    if let Some(cache) = &ctx.sts.cache {
-        cache.set(&key, &doc)?;
-    }
     let creds = sts::credentials_from_doc(&doc, method)?;
-    Ok((sts::check_not_expired(creds, ctx.os.clock.now())?, false))
+    Ok((sts::check_not_expired(creds, ctx.os.clock.now())?, cached))
 }
 
 impl Provider for WebIdentityProvider {
@@ -194,8 +204,24 @@ impl Provider for WebIdentityProvider {
                     "no web identity token file configured".into(),
                 ));
             };
+            let owned = ctx.to_owned_ctx()?;
+            let cfg2 = cfg.clone();
+            let refresher = move || owned.with(|ctx| fetch(ctx, &cfg2)).map(|(c, _)| Some(c));
+            let clock = std::sync::Arc::clone(&ctx.os.clock);
+            if ctx.defer {
+                let rc = RefreshableCredentials::deferred_with_clock(
+                    Method::AssumeRoleWithWebIdentity,
+                    refresher,
+                    clock,
+                );
+                let detail = format!("{}; deferred: fetched on first use", describe(&cfg, false));
+                return Ok(Outcome::Refreshable(rc, detail));
+            }
             Ok(match fetch(ctx, &cfg) {
-                Ok((creds, cached)) => Outcome::Found(creds, describe(&cfg, cached)),
+                Ok((creds, cached)) => Outcome::Refreshable(
+                    RefreshableCredentials::with_clock(creds, refresher, clock),
+                    describe(&cfg, cached),
+                ),
                 Err(e) => Outcome::FailedWith(e, describe(&cfg, false)),
             })
         })

@@ -269,6 +269,13 @@ impl<'a> SsoClient<'a> {
         self
     }
 
+    /// The longest one call can take: every attempt's total deadline.
+    /// Callers that lock a cache entry around a call wait this long (plus
+    /// the token refresh's own lock wait) for another process's call.
+    pub fn call_bound(&self) -> Duration {
+        self.timeouts.total.saturating_mul(self.max_attempts.max(1))
+    }
+
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &str {
         &self.base

@@ -344,6 +344,13 @@ impl<'a> StsClient<'a> {
         Ok(req)
     }
 
+    /// The longest one [`StsClient::call`] can take: every attempt's total
+    /// deadline. Another process waits this long for a locked fetch of the
+    /// same role before it gives up (`fetch_through`).
+    pub(crate) fn lock_wait(&self) -> Duration {
+        self.timeouts.total.saturating_mul(self.max_attempts.max(1))
+    }
+
     /// Sends one call and returns the body of a 2xx answer; other answers
     /// become botocore's `ClientError`, transport failures its
     /// connection error classes.

@@ -5,6 +5,7 @@ mod container;
 mod container_allowlist;
 mod error_kinds;
 mod imds;
+mod refresh;
 mod sso;
 mod sso_diff;
 mod sso_login;

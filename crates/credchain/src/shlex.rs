@@ -1,0 +1,133 @@
+//! Python's `shlex.split(s)` (POSIX mode, no comments), the splitter
+//! botocore's `compat_shell_split` uses for `credential_process` on every
+//! platform but Windows (P-PROC-1). Ported from CPython's
+//! `shlex.read_token`, so it differs from a POSIX shell where Python does:
+//! `#` starts no comment, a backslash-newline is kept as a newline, and
+//! inside double quotes a backslash escapes only `"` and `\`.
+
+/// Why a command line cannot be split: Python's `ValueError` texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SplitError {
+    /// A quote is never closed.
+    NoClosingQuotation,
+    /// The line ends with a backslash.
+    NoEscapedCharacter,
+}
+
+impl SplitError {
+    /// Python's message.
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            SplitError::NoClosingQuotation => "No closing quotation",
+            SplitError::NoEscapedCharacter => "No escaped character",
+        }
+    }
+}
+
+/// The lexer's state, as CPython names it (`' '`, `'a'`, a quote, `\`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Whitespace,
+    Word,
+    Quote(char),
+    Escape,
+}
+
+/// Python's whitespace for shlex: ASCII space, tab, CR and LF only.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// `shlex.split(line)`: the words, with quotes removed.
+pub(crate) fn split(line: &str) -> Result<Vec<String>, SplitError> {
+    let mut words = Vec::new();
+    let mut token = String::new();
+    // Whether the current token had quotes (so `''` is a word).
+    let mut quoted = false;
+    let mut state = State::Whitespace;
+    // The state an escape returns to.
+    let mut escaped = State::Word;
+    for c in line.chars() {
+        match state {
+            State::Whitespace | State::Word => {
+                if is_space(c) {
+                    if !token.is_empty() || quoted {
+                        words.push(std::mem::take(&mut token));
+                        quoted = false;
+                    }
+                    state = State::Whitespace;
+                } else if c == '\\' {
+                    escaped = State::Word;
+                    state = State::Escape;
+                } else if c == '\'' || c == '"' {
+                    state = State::Quote(c);
+                } else {
+                    token.push(c);
+                    state = State::Word;
+                }
+            }
+            State::Quote(q) => {
+                quoted = true;
+                if c == q {
+                    state = State::Word;
+                } else if c == '\\' && q == '"' {
+                    escaped = state;
+                    state = State::Escape;
+                } else {
+                    token.push(c);
+                }
+            }
+            State::Escape => {
+                // In double quotes, `\` escapes only `"` and itself;
+                // before anything else it stays.
+                if let State::Quote(q) = escaped {
+                    if c != '\\' && c != q {
+                        token.push('\\');
+                    }
+                }
+                token.push(c);
+                state = escaped;
+            }
+        }
+    }
+    match state {
+        State::Quote(_) => return Err(SplitError::NoClosingQuotation),
+        State::Escape => return Err(SplitError::NoEscapedCharacter),
+        State::Whitespace | State::Word => {}
+    }
+    if !token.is_empty() || quoted {
+        words.push(token);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values from CPython 3.11 `shlex.split`.
+    #[test]
+    fn matches_python_shlex_split() {
+        let cases: &[(&str, &[&str])] = &[
+            ("a b  c", &["a", "b", "c"]),
+            ("", &[]),
+            ("  \t\n", &[]),
+            ("'' \"\"", &["", ""]),
+            ("a'b c'd", &["ab cd"]),
+            (r#""a\"b\\c\$d""#, &[r#"a"b\c\$d"#]),
+            (r"'a\b'", &[r"a\b"]),
+            (r"a\ b\\c", &[r"a b\c"]),
+            ("a\\\nb", &["a\nb"]),
+            ("x #y", &["x", "#y"]),
+            ("é 'ü ö'", &["é", "ü ö"]),
+            ("a\u{a0}b", &["a\u{a0}b"]),
+        ];
+        for (line, want) in cases {
+            let want: Vec<String> = want.iter().map(|w| (*w).to_owned()).collect();
+            assert_eq!(split(line), Ok(want), "{line:?}");
+        }
+        assert_eq!(split("'a"), Err(SplitError::NoClosingQuotation));
+        assert_eq!(split("\"a\\\""), Err(SplitError::NoClosingQuotation));
+        assert_eq!(split("a\\"), Err(SplitError::NoEscapedCharacter));
+    }
+}
