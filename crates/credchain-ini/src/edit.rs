@@ -282,6 +282,8 @@ fn check_value(key: &str, value: &str, nested: bool) -> Result<(), EditError> {
 enum Item<'a> {
     Header(&'a str),
     Opt(Cow<'a, str>, Cow<'a, str>),
+    /// The value of the option left out of the comparison.
+    Edited(Cow<'a, str>),
 }
 
 /// The `[DEFAULT]` options (`defaults`) or the other sections' headers and
@@ -300,40 +302,83 @@ fn view<'a>(
             (!defaults && name != "DEFAULT").then_some(Item::Header(name))
         }
         Event::Option { name, value, .. } => {
-            let keep = (cur == "DEFAULT") == defaults && !(cur == section && name == key);
-            keep.then_some(Item::Opt(name, value))
+            if (cur == "DEFAULT") != defaults {
+                None
+            } else if cur == section && name == key {
+                Some(Item::Edited(value))
+            } else {
+                Some(Item::Opt(name, value))
+            }
         }
         Event::Invalid { .. } => None,
     })
 }
 
+/// What [`same_except`] found when nothing but the edited key changed.
+struct Unchanged {
+    /// The edited key's own value in the new text.
+    edited: Option<String>,
+}
+
 /// Whether `after` reads exactly like `before` except for `section`/`key`
-/// (lowercased). `may_create`: `section` may be new, as the last section,
-/// holding nothing but `key`. Both documents must parse. Compared as two
-/// streams, without building either view: an edit of a 60 MB file must not
-/// hold a copy of every value.
-fn same_except(before: &str, after: &str, section: &str, key: &str, may_create: bool) -> bool {
-    if !view(before, true, section, key).eq(view(after, true, section, key)) {
-        return false;
-    }
-    let mut existed = section == "DEFAULT";
-    let mut b = view(before, false, section, key);
-    let mut a = view(after, false, section, key);
+/// (lowercased), and if so, the key's own value in `after`. `may_create`:
+/// `section` may be new, as the last section, holding nothing but `key`.
+/// Both documents must parse. Compared as two streams, without building
+/// either view: an edit of a 60 MB file must not hold a copy of every value.
+fn same_except(
+    before: &str,
+    after: &str,
+    section: &str,
+    key: &str,
+    may_create: bool,
+) -> Option<Unchanged> {
+    // The edited key's value in `after`: recorded as the views pass it.
+    let mut got = None;
+    let defaults = section == "DEFAULT";
+    let not_edited = |i: &Item<'_>| !matches!(i, Item::Edited(_));
+    let mut b = view(before, true, section, key).filter(not_edited);
+    let mut a = view(after, true, section, key);
     loop {
-        match (b.next(), a.next()) {
-            (None, None) => return true,
+        let y = loop {
+            match a.next() {
+                Some(Item::Edited(v)) => got = Some(v.into_owned()),
+                other => break other,
+            }
+        };
+        match (b.next(), y) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x == y => {}
+            _ => return None,
+        }
+    }
+    let mut existed = defaults;
+    let mut b = view(before, false, section, key).filter(not_edited);
+    let mut a = view(after, false, section, key);
+    let mut next_after = |got: &mut Option<String>| loop {
+        match a.next() {
+            Some(Item::Edited(v)) => *got = Some(v.into_owned()),
+            other => return other,
+        }
+    };
+    loop {
+        match (b.next(), next_after(&mut got)) {
+            (None, None) => return Some(Unchanged { edited: got }),
             (Some(x), Some(y)) => {
                 if x != y {
-                    return false;
+                    return None;
                 }
                 existed |= x == Item::Header(section);
             }
             (None, Some(y)) => {
                 // The only difference allowed: the new section, last, with
                 // nothing in it but the key (left out of the view).
-                return may_create && !existed && y == Item::Header(section) && a.next().is_none();
+                let ok = may_create
+                    && !existed
+                    && y == Item::Header(section)
+                    && next_after(&mut got).is_none();
+                return ok.then_some(Unchanged { edited: got });
             }
-            (Some(_), None) => return false,
+            (Some(_), None) => return None,
         }
     }
 }
@@ -481,16 +526,15 @@ impl Document {
             return Err(EditError::WouldChangeOtherLines);
         }
         let key = text::py_lower(key);
-        if !same_except(
+        let Some(Unchanged { edited: got }) = same_except(
             &self.text,
             &new_text,
             section,
             &key,
             !matches!(expect, Expect::Absent),
-        ) {
+        ) else {
             return Err(EditError::WouldChangeOtherLines);
-        }
-        let got = entry_value(&new_text, section, &key);
+        };
         let ok = match (expect, got) {
             (Expect::Absent | Expect::Section, None) => true,
             (Expect::Str(want), Some(v)) => *want == v,
@@ -502,7 +546,7 @@ impl Document {
         }
         // Drop the old document before indexing the new one.
         *self = Document::default();
-        *self = Document::from_string(new_text);
+        *self = Document::from_checked(new_text);
         Ok(true)
     }
 

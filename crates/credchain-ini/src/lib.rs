@@ -75,6 +75,7 @@ pub use text::{is_py_line_break, is_py_space, py_strip};
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// How a line ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -347,14 +348,26 @@ impl Sections {
 ///
 /// `Debug` lists the lines' classifications without their text (see
 /// [`Line`]).
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Document {
     text: String,
     /// Byte offset of each line's first byte.
     starts: Vec<usize>,
     /// Each line's classification, without its spans.
     tags: Vec<Tag>,
+    /// [`Document::check`]'s answer, computed once: an edit checks the
+    /// document several times (and its result is checked as it is made).
+    checked: OnceLock<Result<(), Diagnostic>>,
 }
+
+impl PartialEq for Document {
+    /// Documents are equal when their texts are (the rest follows from it).
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Document {}
 
 /// A [`LineKind`] without its spans (they follow from the line's text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -641,7 +654,12 @@ impl Document {
             starts.push(l.start);
             tags.push(Tag::of(&l.kind));
         }
-        Document { text, starts, tags }
+        Document {
+            text,
+            starts,
+            tags,
+            checked: OnceLock::new(),
+        }
     }
 
     /// The document's text (what [`Display`](fmt::Display) writes).
@@ -722,7 +740,16 @@ impl Document {
     /// The first problem (in line order) that makes configparser reject the
     /// document, without building the semantic view.
     pub fn check(&self) -> Result<(), Diagnostic> {
-        scan(&self.text, false).map(|_| ())
+        self.checked
+            .get_or_init(|| scan(&self.text, false).map(|_| ()))
+            .clone()
+    }
+
+    /// A document whose text is already known to pass [`Document::check`].
+    pub(crate) fn from_checked(text: String) -> Document {
+        let doc = Document::from_string(text);
+        let _ = doc.checked.set(Ok(()));
+        doc
     }
 }
 
