@@ -336,8 +336,17 @@ fn same_except(
     let mut got = None;
     let defaults = section == "DEFAULT";
     let not_edited = |i: &Item<'_>| !matches!(i, Item::Edited(_));
-    let mut b = view(before, true, section, key).filter(not_edited);
-    let mut a = view(after, true, section, key);
+    // Without a `DEFAULT` anywhere both DEFAULT views are empty: skip a
+    // pass over each text (a substring search is much cheaper).
+    let has_defaults = before.contains("DEFAULT") || after.contains("DEFAULT");
+    let defaults_view = |text| {
+        has_defaults
+            .then(|| view(text, true, section, key))
+            .into_iter()
+            .flatten()
+    };
+    let mut b = defaults_view(before).filter(not_edited);
+    let mut a = defaults_view(after);
     loop {
         let y = loop {
             match a.next() {

@@ -937,6 +937,20 @@ pub fn section_entries(s: &str, section: &SectionOutline<'_>) -> Vec<Entry> {
         .collect()
 }
 
+/// An option name hashed once: growing a 100,000-entry map re-hashes a
+/// `u64`, not the name.
+#[derive(PartialEq, Eq)]
+struct Prehashed<'a> {
+    hash: u64,
+    name: Cow<'a, str>,
+}
+
+impl std::hash::Hash for Prehashed<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
 /// The validation pass behind [`outline`] and [`Document::check`]
 /// (`collect`: whether to build the outline).
 fn scan(s: &str, collect: bool) -> Result<Outline<'_>, Diagnostic> {
@@ -949,8 +963,8 @@ fn scan(s: &str, collect: bool) -> Result<Outline<'_>, Diagnostic> {
     // current section (cleared at each header) and for DEFAULT (whose
     // blocks may repeat).
     let mut by_name: HashMap<&str, usize, hash::FxBuildHasher> = HashMap::default();
-    let mut own: HashMap<Cow<'_, str>, usize, hash::FxBuildHasher> = HashMap::default();
-    let mut defaults: HashMap<Cow<'_, str>, usize, hash::FxBuildHasher> = HashMap::default();
+    let mut own: HashMap<Prehashed<'_>, usize, hash::FxBuildHasher> = HashMap::default();
+    let mut defaults: HashMap<Prehashed<'_>, usize, hash::FxBuildHasher> = HashMap::default();
     // None = DEFAULT; Some(name) = that section.
     let mut cur: Option<&str> = None;
     let mut open: Option<usize> = None;
@@ -997,30 +1011,34 @@ fn scan(s: &str, collect: bool) -> Result<Outline<'_>, Diagnostic> {
                 } else {
                     &mut own
                 };
-                if let Some(&first_line) = seen.get(&name) {
-                    return Err(Diagnostic {
-                        line,
-                        kind: DiagnosticKind::DuplicateOption {
-                            section: cur.unwrap_or("DEFAULT").to_owned(),
-                            option: name.into_owned(),
-                            first_line,
-                        },
-                    });
+                let hash = {
+                    use std::hash::BuildHasher;
+                    hash::FxBuildHasher::default().hash_one(&*name)
+                };
+                let owned = (collect && cur.is_none()).then(|| name.clone().into_owned());
+                match seen.entry(Prehashed { hash, name }) {
+                    std::collections::hash_map::Entry::Occupied(o) => {
+                        return Err(Diagnostic {
+                            line,
+                            kind: DiagnosticKind::DuplicateOption {
+                                section: cur.unwrap_or("DEFAULT").to_owned(),
+                                option: o.key().name.clone().into_owned(),
+                                first_line: *o.get(),
+                            },
+                        });
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(line);
+                    }
                 }
-                if !collect {
-                    seen.insert(name, line);
-                } else if cur.is_none() {
-                    seen.insert(name.clone(), line);
+                if let Some(name) = owned {
                     out.defaults.push(Entry {
-                        name: name.into_owned(),
+                        name,
                         value: value.into_owned(),
                         line,
                     });
-                } else {
-                    seen.insert(name, line);
-                    if let Some(i) = open {
-                        out.sections[i].multiline |= continued;
-                    }
+                } else if let Some(i) = open.filter(|_| cur.is_some()) {
+                    out.sections[i].multiline |= continued;
                 }
             }
             Event::Invalid { reason, line } => {
