@@ -23,10 +23,12 @@
 //! `optionxform`; sub-property names (botocore's `s3 =` blocks) match exactly,
 //! like botocore's `_parse_nested`.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use crate::text::is_py_line_break;
-use crate::{Diagnostic, Document, Eol, LineKind, Sections, text};
+use crate::{Diagnostic, Document, Eol, Event, Events, LineKind, Tag, lower, text};
 
 /// Why an edit was refused. The document is unchanged when an edit fails.
 ///
@@ -86,8 +88,62 @@ impl fmt::Display for EditError {
 
 impl std::error::Error for EditError {}
 
-/// A working copy of the lines: text and line ending.
-type Work = Vec<(String, Eol)>;
+/// New lines: text and line ending.
+type NewLines = Vec<(String, Eol)>;
+
+/// An edit in progress: replacements of line ranges of the document (in
+/// the original numbering), applied in one pass by [`Work::into_text`].
+/// Unchanged lines are never copied line by line: the new text is built
+/// from slices of the old one.
+struct Work<'d> {
+    doc: &'d Document,
+    ops: Vec<(Range<usize>, NewLines)>,
+}
+
+impl<'d> Work<'d> {
+    fn new(doc: &'d Document) -> Work<'d> {
+        Work {
+            doc,
+            ops: Vec::new(),
+        }
+    }
+    /// Replaces lines `r` (an empty range inserts before `r.start`).
+    fn replace(&mut self, r: Range<usize>, lines: NewLines) {
+        self.ops.push((r, lines));
+    }
+    /// Gives line `i` a line ending if it has none (the last line).
+    fn ensure_eol(&mut self, i: usize, nl: Eol) {
+        let line = self.doc.line(i);
+        if line.eol() == Eol::None {
+            self.replace(i..i + 1, vec![(line.text().to_owned(), nl)]);
+        }
+    }
+    fn into_text(mut self) -> String {
+        let doc = self.doc;
+        // Ranges never overlap; an insertion sorts after a replacement
+        // ending where it starts.
+        self.ops.sort_by_key(|(r, _)| (r.start, r.end));
+        let start = |i: usize| doc.starts.get(i).copied().unwrap_or(doc.text.len());
+        let added: usize = self
+            .ops
+            .iter()
+            .flat_map(|(_, l)| l)
+            .map(|(t, _)| t.len() + 2)
+            .sum();
+        let mut out = String::with_capacity(doc.text.len() + added);
+        let mut at = 0;
+        for (r, lines) in &self.ops {
+            out.push_str(&doc.text[start(at)..start(r.start)]);
+            for (t, eol) in lines {
+                out.push_str(t);
+                out.push_str(eol.as_str());
+            }
+            at = r.end;
+        }
+        out.push_str(&doc.text[start(at)..]);
+        out
+    }
+}
 
 /// A property and the last line of its value (itself, or its last
 /// continuation line).
@@ -220,82 +276,155 @@ fn check_value(key: &str, value: &str, nested: bool) -> Result<(), EditError> {
     Ok(())
 }
 
-/// Whether two option lists hold the same `(name, value)` pairs in the same
-/// order, ignoring the option `skip` (line numbers do not count).
-fn entries_eq(a: &[crate::Entry], b: &[crate::Entry], skip: Option<&str>) -> bool {
-    let keep = |e: &&crate::Entry| Some(e.name.as_str()) != skip;
-    let mut ai = a.iter().filter(keep);
-    let mut bi = b.iter().filter(keep);
-    loop {
-        match (ai.next(), bi.next()) {
-            (None, None) => return true,
-            (Some(x), Some(y)) if x.name == y.name && x.value == y.value => {}
-            _ => return false,
+/// One item of a document's semantic view, flattened: what
+/// [`same_except`] compares.
+#[derive(PartialEq, Eq)]
+enum Item<'a> {
+    Header(&'a str),
+    Opt(Cow<'a, str>, Cow<'a, str>),
+    /// The value of the option left out of the comparison.
+    Edited(Cow<'a, str>),
+}
+
+/// The `[DEFAULT]` options (`defaults`) or the other sections' headers and
+/// options of a document that parses, in order, leaving out the option
+/// `key` of section `section`.
+fn view<'a>(
+    text: &'a str,
+    defaults: bool,
+    section: &'a str,
+    key: &'a str,
+) -> impl Iterator<Item = Item<'a>> + 'a {
+    let mut cur: &str = "";
+    Events::new(text).filter_map(move |e| match e {
+        Event::Header { name, .. } => {
+            cur = name;
+            (!defaults && name != "DEFAULT").then_some(Item::Header(name))
         }
-    }
+        Event::Option { name, value, .. } => {
+            if (cur == "DEFAULT") != defaults {
+                None
+            } else if cur == section && name == key {
+                Some(Item::Edited(value))
+            } else {
+                Some(Item::Opt(name, value))
+            }
+        }
+        Event::Invalid { .. } => None,
+    })
+}
+
+/// What [`same_except`] found when nothing but the edited key changed.
+struct Unchanged {
+    /// The edited key's own value in the new text.
+    edited: Option<String>,
 }
 
 /// Whether `after` reads exactly like `before` except for `section`/`key`
-/// (lowercased). `may_create`: `section` may be new, as the last section,
-/// holding nothing but `key`. Compared in place, without copying either
-/// view: an edit of a 60 MB file must not hold extra copies of every value.
+/// (lowercased), and if so, the key's own value in `after`. `may_create`:
+/// `section` may be new, as the last section, holding nothing but `key`.
+/// Both documents must parse. Compared as two streams, without building
+/// either view: an edit of a 60 MB file must not hold a copy of every value.
 fn same_except(
-    before: &Sections,
-    after: &Sections,
+    before: &str,
+    after: &str,
     section: &str,
     key: &str,
     may_create: bool,
-) -> bool {
-    let skip = |name: &str| (name == section).then_some(key);
-    if !entries_eq(&before.defaults, &after.defaults, skip("DEFAULT")) {
-        return false;
-    }
-    let existed = section == "DEFAULT" || before.sections.iter().any(|s| s.name == section);
-    let mut b = before.sections.iter();
-    let mut a = after.sections.iter();
+) -> Option<Unchanged> {
+    // The edited key's value in `after`: recorded as the views pass it.
+    let mut got = None;
+    let defaults = section == "DEFAULT";
+    let not_edited = |i: &Item<'_>| !matches!(i, Item::Edited(_));
+    // Without a `DEFAULT` anywhere both DEFAULT views are empty: skip a
+    // pass over each text (a substring search is much cheaper).
+    let has_defaults = before.contains("DEFAULT") || after.contains("DEFAULT");
+    let defaults_view = |text| {
+        has_defaults
+            .then(|| view(text, true, section, key))
+            .into_iter()
+            .flatten()
+    };
+    let mut b = defaults_view(before).filter(not_edited);
+    let mut a = defaults_view(after);
     loop {
-        match (b.next(), a.next()) {
-            (None, None) => return true,
+        let y = loop {
+            match a.next() {
+                Some(Item::Edited(v)) => got = Some(v.into_owned()),
+                other => break other,
+            }
+        };
+        match (b.next(), y) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x == y => {}
+            _ => return None,
+        }
+    }
+    let mut existed = defaults;
+    let mut b = view(before, false, section, key).filter(not_edited);
+    let mut a = view(after, false, section, key);
+    let mut next_after = |got: &mut Option<String>| loop {
+        match a.next() {
+            Some(Item::Edited(v)) => *got = Some(v.into_owned()),
+            other => return other,
+        }
+    };
+    loop {
+        match (b.next(), next_after(&mut got)) {
+            (None, None) => return Some(Unchanged { edited: got }),
             (Some(x), Some(y)) => {
-                if x.name != y.name || !entries_eq(&x.entries, &y.entries, skip(&x.name)) {
-                    return false;
+                if x != y {
+                    return None;
                 }
+                existed |= x == Item::Header(section);
             }
             (None, Some(y)) => {
-                return may_create
+                // The only difference allowed: the new section, last, with
+                // nothing in it but the key (left out of the view).
+                let ok = may_create
                     && !existed
-                    && y.name == section
-                    && a.next().is_none()
-                    && entries_eq(&[], &y.entries, Some(key));
+                    && y == Item::Header(section)
+                    && next_after(&mut got).is_none();
+                return ok.then_some(Unchanged { edited: got });
             }
-            (Some(_), None) => return false,
+            (Some(_), None) => return None,
         }
     }
 }
 
-/// The own value of `section`/`key` (`DEFAULT` is the defaults section).
-fn entry_value(s: &Sections, section: &str, key: &str) -> Option<String> {
-    let key = text::py_lower(key);
-    let entries = if section == "DEFAULT" {
-        &s.defaults
-    } else {
-        &s.sections.iter().find(|x| x.name == section)?.entries
-    };
-    entries
-        .iter()
-        .find(|e| e.name == key)
-        .map(|e| e.value.clone())
+/// The own value of `section`/`key` in a document that parses (`DEFAULT`
+/// is the defaults section).
+fn entry_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let key = lower(key);
+    let mut cur = "";
+    Events::new(text).find_map(|e| match e {
+        Event::Header { name, .. } => {
+            cur = name;
+            None
+        }
+        Event::Option { name, value, .. } if cur == section && name == key => {
+            Some(value.into_owned())
+        }
+        _ => None,
+    })
 }
 
 impl Document {
+    /// The name of line `i` if it is a section header.
+    fn header_name(&self, i: usize) -> Option<&str> {
+        (self.tags[i] == Tag::Section)
+            .then(|| self.line(i).section_name())
+            .flatten()
+    }
+
     /// Line ranges of the blocks of `section`: each is the header's index and
     /// the index one past the block's last line. Only `DEFAULT` can have more
     /// than one block in a document that parses.
     fn blocks(&self, section: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut open: Option<usize> = None;
-        for (i, line) in self.lines.iter().enumerate() {
-            if let Some(name) = line.section_name() {
+        for i in 0..self.line_count() {
+            if let Some(name) = self.header_name(i) {
                 if let Some(h) = open.take() {
                     out.push((h, i));
                 }
@@ -305,7 +434,7 @@ impl Document {
             }
         }
         if let Some(h) = open {
-            out.push((h, self.lines.len()));
+            out.push((h, self.line_count()));
         }
         out
     }
@@ -314,10 +443,10 @@ impl Document {
     /// continuation line, looking past blank lines and comments.
     fn value_end(&self, i: usize) -> usize {
         let mut last = i;
-        for (j, line) in self.lines.iter().enumerate().skip(i + 1) {
-            match line.kind {
-                LineKind::Continuation { .. } => last = j,
-                LineKind::Blank | LineKind::Comment => {}
+        for (j, tag) in self.tags.iter().enumerate().skip(i + 1) {
+            match tag {
+                Tag::Continuation => last = j,
+                Tag::Blank | Tag::Comment => {}
                 _ => break,
             }
         }
@@ -326,7 +455,8 @@ impl Document {
 
     fn props(&self, (header, end): (usize, usize)) -> Vec<Prop> {
         (header + 1..end)
-            .filter_map(|i| match &self.lines[i].kind {
+            .filter(|&i| self.tags[i] == Tag::Property)
+            .filter_map(|i| match self.line(i).kind() {
                 LineKind::Property {
                     delimiter, value, ..
                 } => Some(Prop {
@@ -344,89 +474,76 @@ impl Document {
         let want = text::py_lower(key);
         self.blocks(section).into_iter().find_map(|b| {
             self.props(b).into_iter().find(|p| {
-                self.lines[p.line]
+                self.line(p.line)
                     .property_name()
-                    .is_some_and(|n| text::py_lower(n) == want)
+                    .is_some_and(|n| lower(n) == want)
             })
         })
     }
 
-    fn work(&self) -> Work {
-        self.lines.iter().map(|l| (l.text.clone(), l.eol)).collect()
-    }
-
-    fn parsed(&self) -> Result<Sections, EditError> {
-        self.sections().map_err(EditError::Unparseable)
+    fn checked(&self) -> Result<(), EditError> {
+        self.check().map_err(EditError::Unparseable)
     }
 
     /// Inserts `new_lines` as the last option(s) of `section`, creating the
     /// section at the end of the document if needed. Lines are indented like
     /// the section's last property (or its header).
-    fn insert_in_section(&self, w: &mut Work, section: &str, new_lines: &[String]) {
+    fn insert_in_section(&self, w: &mut Work<'_>, section: &str, new_lines: &[String]) {
         let nl = self.newline();
         if let Some(&block) = self.blocks(section).last() {
             let props = self.props(block);
             let (after, indent) = match props.last() {
-                Some(p) => (p.last, leading_ws(&self.lines[p.line].text)),
-                None => (block.0, leading_ws(&self.lines[block.0].text)),
+                Some(p) => (p.last, leading_ws(self.line(p.line).text())),
+                None => (block.0, leading_ws(self.line(block.0).text())),
             };
-            if w[after].1 == Eol::None {
-                w[after].1 = nl;
-            }
-            let ins = new_lines.iter().map(|t| (format!("{indent}{t}"), nl));
-            let at = after + 1;
-            w.splice(at..at, ins);
+            w.ensure_eol(after, nl);
+            let ins = new_lines
+                .iter()
+                .map(|t| (format!("{indent}{t}"), nl))
+                .collect();
+            w.replace(after + 1..after + 1, ins);
             return;
         }
-        if let Some(last) = w.last_mut() {
-            if last.1 == Eol::None {
-                last.1 = nl;
-            }
-            if !is_blank(&last.0) {
-                w.push((String::new(), nl));
+        let n = self.line_count();
+        let mut ins = Vec::new();
+        if n > 0 {
+            w.ensure_eol(n - 1, nl);
+            if !is_blank(self.line(n - 1).text()) {
+                ins.push((String::new(), nl));
             }
         }
-        w.push((format!("[{section}]"), nl));
-        w.extend(new_lines.iter().map(|t| (t.clone(), nl)));
+        ins.push((format!("[{section}]"), nl));
+        ins.extend(new_lines.iter().map(|t| (t.clone(), nl)));
+        w.replace(n..n, ins);
     }
 
-    /// Re-parses `w`, checks the result and adopts it. Returns whether the
-    /// text changed.
+    /// Builds the edited text, re-parses and checks it, and adopts it.
+    /// Returns whether the text changed.
     fn commit(
         &mut self,
-        w: Work,
-        before: &Sections,
+        new_text: String,
         section: &str,
         key: &str,
         expect: &Expect,
     ) -> Result<bool, EditError> {
-        // Each copy of a large file is dropped as soon as the next one is
-        // made: peak memory stays a few times the file size.
-        let mut new_text = String::with_capacity(w.iter().map(|(t, _)| t.len() + 2).sum());
-        for (t, eol) in &w {
-            new_text.push_str(t);
-            new_text.push_str(eol.as_str());
-        }
-        drop(w);
-        if self.text_eq(&new_text) {
+        // Peak memory: the old text and its line index, and the new text.
+        // The checks below stream both texts; neither view is built.
+        if self.text == new_text {
             return Ok(false);
         }
-        let doc = Document::parse(&new_text);
-        drop(new_text);
-        let after = doc
-            .sections()
-            .map_err(|_| EditError::WouldChangeOtherLines)?;
+        if crate::scan(&new_text, false).is_err() {
+            return Err(EditError::WouldChangeOtherLines);
+        }
         let key = text::py_lower(key);
-        if !same_except(
-            before,
-            &after,
+        let Some(Unchanged { edited: got }) = same_except(
+            &self.text,
+            &new_text,
             section,
             &key,
             !matches!(expect, Expect::Absent),
-        ) {
+        ) else {
             return Err(EditError::WouldChangeOtherLines);
-        }
-        let got = entry_value(&after, section, &key);
+        };
         let ok = match (expect, got) {
             (Expect::Absent | Expect::Section, None) => true,
             (Expect::Str(want), Some(v)) => *want == v,
@@ -436,23 +553,10 @@ impl Document {
         if !ok {
             return Err(EditError::NotRepresentable { key });
         }
-        *self = doc;
+        // Drop the old document before indexing the new one.
+        *self = Document::default();
+        *self = Document::from_checked(new_text);
         Ok(true)
-    }
-
-    /// Whether the document's text is `s`, without building it.
-    fn text_eq(&self, s: &str) -> bool {
-        let mut rest = s;
-        for line in &self.lines {
-            let Some(r) = rest.strip_prefix(line.text.as_str()) else {
-                return false;
-            };
-            let Some(r) = r.strip_prefix(line.eol.as_str()) else {
-                return false;
-            };
-            rest = r;
-        }
-        rest.is_empty()
     }
 
     /// Whether `section` has a header in the document.
@@ -464,14 +568,15 @@ impl Document {
     /// whether the document changed.
     pub fn ensure_section(&mut self, section: &str) -> Result<bool, EditError> {
         check_section(section)?;
-        let before = self.parsed()?;
+        self.checked()?;
         if self.has_section(section) {
             return Ok(false);
         }
-        let mut w = self.work();
+        let mut w = Work::new(self);
         self.insert_in_section(&mut w, section, &[]);
         // No key is edited: the empty key never matches an option.
-        self.commit(w, &before, section, "", &Expect::Section)
+        let new_text = w.into_text();
+        self.commit(new_text, section, "", &Expect::Section)
     }
 
     /// Sets `key = value` in `section`, creating the section and key as
@@ -485,13 +590,14 @@ impl Document {
         check_key(key, false)?;
         check_value(key, value, false)?;
         let value = text::py_strip(value);
-        let before = self.parsed()?;
-        let mut w = self.work();
+        self.checked()?;
+        let mut w = Work::new(self);
         if let Some(p) = self.find_key(section, key) {
-            let line = rewrite_after(&self.lines[p.line].text, p.delimiter, value);
-            let mut repl = vec![(line, self.lines[p.line].eol)];
+            let old = self.line(p.line);
+            let line = rewrite_after(old.text(), p.delimiter, value);
+            let mut repl = vec![(line, old.eol())];
             repl.extend(self.keep_comments(p.line + 1, p.last));
-            w.splice(p.line..=p.last, repl);
+            w.replace(p.line..p.last + 1, repl);
         } else {
             let line = if value.is_empty() {
                 format!("{key} =")
@@ -500,15 +606,19 @@ impl Document {
             };
             self.insert_in_section(&mut w, section, &[line]);
         }
-        self.commit(w, &before, section, key, &Expect::Str(value.to_owned()))
+        let new_text = w.into_text();
+        self.commit(new_text, section, key, &Expect::Str(value.to_owned()))
     }
 
     /// The comment lines in `from..=to`, which edits that drop a value's
     /// continuation lines keep: they are the user's words, not the value.
-    fn keep_comments(&self, from: usize, to: usize) -> Work {
+    fn keep_comments(&self, from: usize, to: usize) -> NewLines {
         (from..=to)
-            .filter(|&i| self.lines[i].kind == LineKind::Comment)
-            .map(|i| (self.lines[i].text.clone(), self.lines[i].eol))
+            .filter(|&i| self.tags[i] == Tag::Comment)
+            .map(|i| {
+                let l = self.line(i);
+                (l.text().to_owned(), l.eol())
+            })
             .collect()
     }
 
@@ -517,13 +627,14 @@ impl Document {
     /// comments stay. A missing key or section is not an error. Returns
     /// whether the document changed.
     pub fn remove(&mut self, section: &str, key: &str) -> Result<bool, EditError> {
-        let before = self.parsed()?;
+        self.checked()?;
         let Some(p) = self.find_key(section, key) else {
             return Ok(false);
         };
-        let mut w = self.work();
-        w.splice(p.line..=p.last, self.keep_comments(p.line + 1, p.last));
-        self.commit(w, &before, section, key, &Expect::Absent)
+        let mut w = Work::new(self);
+        w.replace(p.line..p.last + 1, self.keep_comments(p.line + 1, p.last));
+        let new_text = w.into_text();
+        self.commit(new_text, section, key, &Expect::Absent)
     }
 
     /// The sub-property lines of the nested block at `p` whose sub-key is
@@ -531,9 +642,10 @@ impl Document {
     fn sub_lines(&self, p: Prop, subkey: &str) -> Vec<usize> {
         (p.line + 1..=p.last)
             .filter(|&i| {
-                matches!(self.lines[i].kind, LineKind::Continuation { .. })
-                    && self.lines[i]
-                        .text
+                self.tags[i] == Tag::Continuation
+                    && self
+                        .line(i)
+                        .text()
                         .split_once('=')
                         .is_some_and(|(k, _)| text::py_strip(k) == subkey)
             })
@@ -559,8 +671,8 @@ impl Document {
         check_key(subkey, true)?;
         check_value(subkey, value, true)?;
         let value = text::py_strip(value);
-        let before = self.parsed()?;
-        let old = entry_value(&before, section, key);
+        self.checked()?;
+        let old = entry_value(&self.text, section, key);
         let mut want = match &old {
             Some(v) if !v.is_empty() && !v.starts_with('\n') => Vec::new(),
             Some(v) => lenient_nested(v),
@@ -572,7 +684,7 @@ impl Document {
         }
         let sub = format!("{subkey} = {value}");
         let sub = sub.trim_end();
-        let mut w = self.work();
+        let mut w = Work::new(self);
         let nl = self.newline();
         match self.find_key(section, key) {
             None => {
@@ -580,40 +692,44 @@ impl Document {
                 self.insert_in_section(&mut w, section, &lines);
             }
             Some(p) => {
-                let line = &self.lines[p.line];
-                let key_indent = leading_ws(&line.text);
+                let line = self.line(p.line);
+                let key_indent = leading_ws(line.text());
                 if p.value_empty {
                     let subs = self.sub_lines(p, subkey);
                     if let Some(&last) = subs.last() {
-                        let t = &self.lines[last].text;
+                        let l = self.line(last);
+                        let t = l.text();
                         let eq = t.find('=').unwrap_or(t.len());
-                        w[last].0 = rewrite_after(t, eq, value);
+                        w.replace(last..last + 1, vec![(rewrite_after(t, eq, value), l.eol())]);
                     } else {
                         let indent = (p.line + 1..=p.last)
                             .rev()
-                            .find(|&i| matches!(self.lines[i].kind, LineKind::Continuation { .. }))
+                            .find(|&i| self.tags[i] == Tag::Continuation)
                             .map_or_else(
                                 || format!("{key_indent}    "),
-                                |i| leading_ws(&self.lines[i].text).to_owned(),
+                                |i| leading_ws(self.line(i).text()).to_owned(),
                             );
-                        if w[p.last].1 == Eol::None {
-                            w[p.last].1 = nl;
-                        }
-                        w.insert(p.last + 1, (format!("{indent}{sub}"), nl));
+                        w.ensure_eol(p.last, nl);
+                        w.replace(p.last + 1..p.last + 1, vec![(format!("{indent}{sub}"), nl)]);
                     }
                 } else {
                     // A plain value becomes a block: `key =` then the sub-line.
-                    let eol = if line.eol == Eol::None { nl } else { line.eol };
+                    let eol = if line.eol() == Eol::None {
+                        nl
+                    } else {
+                        line.eol()
+                    };
                     let mut repl = vec![
-                        (line.text[..=p.delimiter].to_owned(), eol),
+                        (line.text()[..=p.delimiter].to_owned(), eol),
                         (format!("{key_indent}    {sub}"), nl),
                     ];
                     repl.extend(self.keep_comments(p.line + 1, p.last));
-                    w.splice(p.line..=p.last, repl);
+                    w.replace(p.line..p.last + 1, repl);
                 }
             }
         }
-        self.commit(w, &before, section, key, &Expect::Nested(want))
+        let new_text = w.into_text();
+        self.commit(new_text, section, key, &Expect::Nested(want))
     }
 
     /// Removes `subkey` from the nested block `key =` of `section` (every
@@ -627,7 +743,7 @@ impl Document {
         key: &str,
         subkey: &str,
     ) -> Result<bool, EditError> {
-        let before = self.parsed()?;
+        self.checked()?;
         let Some(p) = self.find_key(section, key) else {
             return Ok(false);
         };
@@ -638,23 +754,24 @@ impl Document {
         if subs.is_empty() {
             return Ok(false);
         }
-        let old = entry_value(&before, section, key).unwrap_or_default();
+        let old = entry_value(&self.text, section, key).unwrap_or_default();
         let want: Nested = lenient_nested(&old)
             .into_iter()
             .filter(|(k, _)| k.as_deref() != Some(subkey))
             .collect();
-        let mut w = self.work();
-        let others = (p.line + 1..=p.last).any(|i| {
-            matches!(self.lines[i].kind, LineKind::Continuation { .. }) && !subs.contains(&i)
-        });
+        let mut w = Work::new(self);
+        let others =
+            (p.line + 1..=p.last).any(|i| self.tags[i] == Tag::Continuation && !subs.contains(&i));
         if others {
-            for &i in subs.iter().rev() {
-                w.remove(i);
+            for &i in &subs {
+                w.replace(i..i + 1, Vec::new());
             }
-            self.commit(w, &before, section, key, &Expect::Nested(want))
+            let new_text = w.into_text();
+            self.commit(new_text, section, key, &Expect::Nested(want))
         } else {
-            w.splice(p.line..=p.last, self.keep_comments(p.line + 1, p.last));
-            self.commit(w, &before, section, key, &Expect::Absent)
+            w.replace(p.line..p.last + 1, self.keep_comments(p.line + 1, p.last));
+            let new_text = w.into_text();
+            self.commit(new_text, section, key, &Expect::Absent)
         }
     }
 }

@@ -219,7 +219,35 @@ mod roundtrip_props {
             let doc = Document::parse(&s);
             prop_assert_eq!(&doc.to_string(), &s);
             // The borrowed fast path agrees with the document's view.
-            prop_assert_eq!(doc.sections(), parse_sections(&s));
+            let full = parse_sections(&s);
+            prop_assert_eq!(doc.diagnostics().into_iter().next(), full.clone().err());
+            // The check, the outline and the per-section parse agree with it.
+            prop_assert_eq!(doc.check(), full.clone().map(|_| ()));
+            match (outline(&s), full) {
+                (Ok(o), Ok(v)) => {
+                    prop_assert_eq!(&o.defaults, &v.defaults);
+                    prop_assert_eq!(o.sections.len(), v.sections.len());
+                    for (a, b) in o.sections.iter().zip(&v.sections) {
+                        prop_assert_eq!(a.name, b.name.as_str());
+                        prop_assert_eq!(a.line, b.line);
+                        prop_assert_eq!(&section_entries(&s, a), &b.entries);
+                        let multiline = b.entries.iter().any(|e| e.value.contains('\n'));
+                        prop_assert_eq!(a.multiline, multiline);
+                    }
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "outline {a:?} vs view {b:?}"),
+            }
+            // The line index reproduces every line's kind and text.
+            let mut lines = String::new();
+            for l in doc.lines() {
+                lines.push_str(l.text());
+                lines.push_str(l.eol().as_str());
+            }
+            prop_assert_eq!(&lines, &s);
+            let kinds: Vec<LineKind> = doc.lines().map(|l| l.kind().clone()).collect();
+            let fresh: Vec<LineKind> = Classified::new(&s).map(|l| l.kind).collect();
+            prop_assert_eq!(kinds, fresh);
         }
     }
 }

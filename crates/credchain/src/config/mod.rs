@@ -10,10 +10,10 @@ pub(crate) mod shlex;
 pub mod write;
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use credchain_ini::Sections;
 use credchain_ini::hash::FxBuildHasher;
 pub(crate) use credchain_ini::is_py_line_break;
 use indexmap::IndexMap;
@@ -171,26 +171,79 @@ impl Settings {
     }
 }
 
+/// A section's own settings, parsed from the file's text on first use.
+///
+/// Reading a file checks all of it (configparser's errors, botocore's
+/// nested-block errors) but keeps only the text and where each section is:
+/// a 60 MB file of 250,000 profiles costs its text plus about 200 bytes a
+/// section, not an owned copy of every key and value (issue 9). Only the
+/// sections a command looks at are ever parsed into [`Settings`].
+struct Own {
+    /// The whole file, shared by its sections.
+    text: Arc<String>,
+    /// The section outline as [`credchain_ini::outline`] gave it.
+    span: Range<usize>,
+    line: usize,
+    kind: FileKind,
+    settings: OnceLock<Settings>,
+}
+
+impl Own {
+    fn settings(&self) -> &Settings {
+        self.settings.get_or_init(|| {
+            let outline = credchain_ini::SectionOutline {
+                name: "",
+                line: self.line,
+                span: self.span.clone(),
+                multiline: false,
+            };
+            // The file was checked when it was read: no bad nested block
+            // is left to report here.
+            to_settings(
+                credchain_ini::section_entries(&self.text, &outline),
+                self.kind,
+            )
+            .0
+        })
+    }
+}
+
+impl fmt::Debug for Own {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The settings' Debug shows no values; the text is never shown.
+        self.settings().fmt(f)
+    }
+}
+
+impl PartialEq for Own {
+    fn eq(&self, other: &Self) -> bool {
+        self.settings() == other.settings()
+    }
+}
+
+impl Eq for Own {}
+
 /// A section as one file defines it: its own settings, and the file's
 /// `[DEFAULT]` settings it inherits. Both are shared (`Arc`), never copied
 /// per section: 3,000 `[DEFAULT]` keys inherited by 3,000 sections cost one
 /// copy of the keys, not 9 million.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Layer {
-    own: Arc<Settings>,
+    own: Arc<Own>,
     defaults: Option<Arc<Settings>>,
 }
 
 impl Layer {
     fn get(&self, key: &str) -> Option<&Setting> {
         self.own
+            .settings()
             .get(key)
             .or_else(|| self.defaults.as_ref()?.get(key))
     }
     /// configparser's `options()` order: own options, then inherited
     /// `[DEFAULT]` ones the section does not override.
     fn iter(&self) -> impl Iterator<Item = (&str, &Setting)> {
-        let own = &self.own;
+        let own = self.own.settings();
         let inherited = self
             .defaults
             .iter()
@@ -332,17 +385,16 @@ pub(crate) fn raw_config_parse(
             ));
         }
     };
-    let text = decode_utf8(&bytes).map_err(|line| Error::ConfigParse {
+    // Converted in place: the file's bytes become the shared text.
+    let text = String::from_utf8(bytes).map_err(|e| Error::ConfigParse {
         path: path.to_owned(),
-        line: Some(line),
+        line: decode_utf8(e.as_bytes()).err(),
         detail: "not valid UTF-8; expected a UTF-8 text file".into(),
     })?;
-    let sections = credchain_ini::parse_sections(text).map_err(|d| Error::ConfigParse {
-        path: path.to_owned(),
-        line: Some(d.line()),
-        detail: d.message(),
-    })?;
-    Ok((FileStatus::Loaded, Some(normalize(sections, path, kind)?)))
+    Ok((
+        FileStatus::Loaded,
+        Some(normalize(&Arc::new(text), path, kind)?),
+    ))
 }
 
 /// Decodes UTF-8, or returns the 1-based line of the first invalid byte.
@@ -355,8 +407,45 @@ pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, usize> {
     })
 }
 
-fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
-    let Sections { defaults, sections } = sections;
+/// Converts parsed options to settings, splitting nested blocks; a nested
+/// block botocore would reject is returned apart as `(name, line)` instead
+/// of being stored.
+fn to_settings(
+    entries: Vec<credchain_ini::Entry>,
+    kind: FileKind,
+) -> (Settings, Vec<(String, usize)>) {
+    // Names are unique: the INI layer rejects duplicate options.
+    let mut map = IndexMap::with_capacity_and_hasher(entries.len(), FxBuildHasher::default());
+    let mut bad = Vec::new();
+    for entry in entries {
+        let origin = Origin {
+            file: kind,
+            line: entry.line,
+        };
+        let value = if entry.value.starts_with('\n') {
+            if let Ok(v) = parse_nested(&entry.value) {
+                Value::Nested(v)
+            } else {
+                bad.push((entry.name, entry.line));
+                continue;
+            }
+        } else {
+            Value::Str(entry.value)
+        };
+        map.insert(entry.name, Setting { value, origin });
+    }
+    (Settings(map), bad)
+}
+
+/// Checks and outlines a file's text into its sections (P-CFG-1..7): the
+/// `[DEFAULT]` settings are built once and shared; each other section keeps
+/// only where it is in `text` (see [`Own`]).
+fn normalize(text: &Arc<String>, path: &Path, kind: FileKind) -> Result<RawSections, Error> {
+    let outline = credchain_ini::outline(text).map_err(|d| Error::ConfigParse {
+        path: path.to_owned(),
+        line: Some(d.line()),
+        detail: d.message(),
+    })?;
     let bad_nested = |name: &str, line: usize| Error::ConfigParse {
         path: path.to_owned(),
         line: Some(line),
@@ -365,51 +454,48 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
              (sub-properties take `=`, not `:`)"
         ),
     };
-    // Converts entries; a nested block botocore would reject is returned
-    // apart as `(name, line)` instead of being stored.
-    let to_settings = |entries: Vec<credchain_ini::Entry>| {
-        // Names are unique: the INI layer rejects duplicate options.
-        let mut map = IndexMap::with_capacity_and_hasher(entries.len(), FxBuildHasher::default());
-        let mut bad = Vec::new();
-        for entry in entries {
-            let origin = Origin {
-                file: kind,
-                line: entry.line,
-            };
-            let value = if entry.value.starts_with('\n') {
-                if let Ok(v) = parse_nested(&entry.value) {
-                    Value::Nested(v)
-                } else {
-                    bad.push((entry.name, entry.line));
-                    continue;
-                }
-            } else {
-                Value::Str(entry.value)
-            };
-            map.insert(entry.name, Setting { value, origin });
-        }
-        (Settings(map), bad)
-    };
     // configparser's options(): own options, then inherited [DEFAULT] ones;
     // the [DEFAULT] settings are built once and shared by every section.
-    let (defaults, bad_defaults) = to_settings(defaults);
+    let (defaults, bad_defaults) = to_settings(outline.defaults, kind);
     let defaults = (!defaults.0.is_empty()).then(|| Arc::new(defaults));
-    let mut out = RawSections::with_capacity(sections.len());
-    for section in sections {
-        let (own, bad) = to_settings(section.entries);
+    let mut out = RawSections::with_capacity(outline.sections.len());
+    for section in outline.sections {
         // botocore parses each section's values in options() order and
         // fails on the first bad one: own options first, then a bad
         // [DEFAULT] block only where the section does not override it.
-        if let Some((name, line)) = bad.first().or_else(|| {
+        // Only a section with continuation lines can hold a nested block,
+        // so only those (and all, if [DEFAULT] has a bad block) are parsed
+        // here, then dropped.
+        let bad = if section.multiline {
+            to_settings(credchain_ini::section_entries(text, &section), kind)
+                .1
+                .into_iter()
+                .next()
+        } else {
+            None
+        };
+        let bad = bad.or_else(|| {
+            if bad_defaults.is_empty() {
+                return None;
+            }
+            let own = credchain_ini::section_entries(text, &section);
             bad_defaults
                 .iter()
-                .find(|(name, _)| !own.0.contains_key(name.as_str()))
-        }) {
-            return Err(bad_nested(name, *line));
+                .find(|(name, _)| !own.iter().any(|e| e.name == *name))
+                .cloned()
+        });
+        if let Some((name, line)) = bad {
+            return Err(bad_nested(&name, line));
         }
         let profile = Profile {
             base: Layer {
-                own: Arc::new(own),
+                own: Arc::new(Own {
+                    text: Arc::clone(text),
+                    span: section.span,
+                    line: section.line,
+                    kind,
+                    settings: OnceLock::new(),
+                }),
                 defaults: defaults.clone(),
             },
             over: None,
@@ -419,7 +505,7 @@ fn normalize(sections: Sections, path: &Path, kind: FileKind) -> Result<RawSecti
             },
             merged_header: None,
         };
-        out.push((section.name, profile));
+        out.push((section.name.to_owned(), profile));
     }
     Ok(out)
 }
@@ -583,12 +669,8 @@ impl ConfigFiles {
                 return Ok((FileStatus::Missing, None));
             };
             let path = PathBuf::from(name);
-            let sections = credchain_ini::parse_sections(text).map_err(|d| Error::ConfigParse {
-                path: path.clone(),
-                line: Some(d.line()),
-                detail: d.message(),
-            })?;
-            Ok((FileStatus::Loaded, Some(normalize(sections, &path, kind)?)))
+            let text = Arc::new(text.to_owned());
+            Ok((FileStatus::Loaded, Some(normalize(&text, &path, kind)?)))
         };
         let (cs, c) = parse(config, "config", FileKind::Config)?;
         let (ks, k) = parse(credentials, "credentials", FileKind::Credentials)?;

@@ -72,8 +72,8 @@ impl Target {
     /// The header text of the section botocore reads for this target in
     /// `doc`, if there is one.
     fn existing(&self, doc: &Document) -> Result<Option<String>, EditError> {
-        let sections = doc.sections().map_err(EditError::Unparseable)?;
-        let mut names = sections.sections.iter().map(|s| s.name.as_str());
+        doc.check().map_err(EditError::Unparseable)?;
+        let mut names = doc.section_names();
         Ok(match self {
             Target::Section(name) => names.find(|n| n == name).map(str::to_owned),
             // botocore's build_profile_map: a key starting with `profile` is
@@ -511,7 +511,7 @@ pub fn update_file_with(
     remove_legacy_lock_file(&dir, &name);
     let (old, meta) = read_locked(lock.file(), &target)?;
     let mut doc = Document::parse(&old);
-    if let Err(d) = doc.sections() {
+    if let Err(d) = doc.check() {
         return Err(WriteError::Parse {
             path: target,
             line: d.line(),
@@ -528,8 +528,9 @@ pub fn update_file_with(
     if !changed {
         return Ok(unchanged);
     }
-    let new = doc.to_string();
-    drop(doc);
+    // The edited text itself, not a copy: a 60 MB file is held as the old
+    // text and the new one.
+    let new = doc.into_string();
     if new == old {
         return Ok(unchanged);
     }

@@ -116,13 +116,18 @@ pub(crate) fn client_config(bundle: &CaBundle) -> Result<Arc<ClientConfig>, Tran
     if added == 0 {
         return Err(tls(format!(
             "invalid CA bundle {}: no usable certificate",
-            bundle.path()
+            bundle.path().display()
         )));
     }
     let webpki =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
             .build()
-            .map_err(|e| tls(format!("invalid CA bundle {}: {e}", bundle.path())))?;
+            .map_err(|e| {
+                tls(format!(
+                    "invalid CA bundle {}: {e}",
+                    bundle.path().display()
+                ))
+            })?;
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls(e.to_string()))?

@@ -88,7 +88,8 @@ pub struct Request {
 /// urllib3, which loads it with `load_verify_locations`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaBundle {
-    path: String,
+    /// As configured: a non-UTF-8 `AWS_CA_BUNDLE` is kept byte for byte.
+    path: std::path::PathBuf,
     certs: Arc<Vec<Vec<u8>>>,
 }
 
@@ -96,7 +97,11 @@ impl CaBundle {
     /// Parses the PEM text read from `path` (named in errors). A bundle that
     /// is not PEM or holds no certificate is an `SSLError`, as OpenSSL's
     /// `load_verify_locations` makes it in botocore.
-    pub fn from_pem(path: &str, pem: &[u8]) -> Result<CaBundle, TransportError> {
+    pub fn from_pem(
+        path: impl AsRef<std::path::Path>,
+        pem: &[u8],
+    ) -> Result<CaBundle, TransportError> {
+        let path = path.as_ref();
         let mut certs = Vec::new();
         for item in ureq::tls::parse_pem(pem) {
             match item {
@@ -105,7 +110,7 @@ impl CaBundle {
                 Err(e) => {
                     return Err(TransportError::new(
                         TransportErrorKind::Tls,
-                        format!("invalid CA bundle {path}: {e}"),
+                        format!("invalid CA bundle {}: {e}", path.display()),
                     ));
                 }
             }
@@ -113,7 +118,10 @@ impl CaBundle {
         if certs.is_empty() {
             return Err(TransportError::new(
                 TransportErrorKind::Tls,
-                format!("invalid CA bundle {path}: no PEM certificate found"),
+                format!(
+                    "invalid CA bundle {}: no PEM certificate found",
+                    path.display()
+                ),
             ));
         }
         Ok(CaBundle {
@@ -122,7 +130,7 @@ impl CaBundle {
         })
     }
     /// The path it was read from.
-    pub fn path(&self) -> &str {
+    pub fn path(&self) -> &std::path::Path {
         &self.path
     }
     /// The certificates, DER-encoded, in file order.

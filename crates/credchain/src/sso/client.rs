@@ -207,7 +207,7 @@ pub struct SsoClient<'a> {
     net: &'a Network,
     base: String,
     max_attempts: u32,
-    ca_bundle: Option<String>,
+    ca_bundle: Option<std::path::PathBuf>,
     user_agent: String,
     timeouts: Timeouts,
 }
@@ -289,10 +289,10 @@ impl<'a> SsoClient<'a> {
         let Some(path) = &self.ca_bundle else {
             return Ok(None);
         };
-        let pem = self.os.fs.read(std::path::Path::new(path)).map_err(|e| {
+        let pem = self.os.fs.read(path).map_err(|e| {
             TransportError::new(
                 crate::http::TransportErrorKind::Tls,
-                format!("could not read CA bundle {path}: {e}"),
+                format!("could not read CA bundle {}: {e}", path.display()),
             )
         })?;
         crate::http::CaBundle::from_pem(path, &pem).map(Some)

@@ -7,6 +7,7 @@
 //! is not read (legacy is assumed).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -86,7 +87,7 @@ pub struct StsClient<'a> {
     /// made (botocore's `EndpointCreator._get_proxies`).
     proxy: Option<String>,
     /// The CA bundle path (`verify=`).
-    ca_bundle: Option<String>,
+    ca_bundle: Option<PathBuf>,
     /// The bundle read and parsed once for this client, not once per
     /// attempt: a retry must not re-read a (possibly slow or huge) file.
     ca_loaded: std::sync::OnceLock<Result<Option<crate::http::CaBundle>, TransportError>>,
@@ -109,17 +110,16 @@ pub struct StsClient<'a> {
 /// Deviation: an *empty* `AWS_CA_BUNDLE` makes botocore's `verify` falsy,
 /// which turns certificate checks off (`CERT_NONE`); credchain never
 /// disables verification and uses the webpki roots instead.
-pub(crate) fn ca_bundle_setting(os: &Os, profile: Option<&Profile>) -> Option<String> {
+///
+/// The environment's paths are used as the OS holds them (a non-UTF-8
+/// `AWS_CA_BUNDLE` names a different file once converted to a `String`).
+pub(crate) fn ca_bundle_setting(os: &Os, profile: Option<&Profile>) -> Option<PathBuf> {
     let setting = os
         .env
-        .get("AWS_CA_BUNDLE")
-        .or_else(|| {
-            profile
-                .and_then(|p| p.get_str("ca_bundle"))
-                .map(str::to_owned)
-        })
-        .or_else(|| os.env.get("REQUESTS_CA_BUNDLE"));
-    setting.filter(|p| !p.is_empty())
+        .get_os("AWS_CA_BUNDLE")
+        .or_else(|| profile.and_then(|p| p.get_str("ca_bundle")).map(Into::into))
+        .or_else(|| os.env.get_os("REQUESTS_CA_BUNDLE"));
+    setting.filter(|p| !p.is_empty()).map(PathBuf::from)
 }
 
 /// `max_attempts` (`AWS_MAX_ATTEMPTS` first, P-NC-4): Python `int()`, at
@@ -245,8 +245,8 @@ impl<'a> StsClient<'a> {
     /// The AWS CLI's `--ca-bundle PATH` (beats `AWS_CA_BUNDLE` and the
     /// profile's `ca_bundle` for this client only).
     #[must_use]
-    pub fn with_ca_bundle(mut self, path: &str) -> StsClient<'a> {
-        self.ca_bundle = Some(path.to_owned());
+    pub fn with_ca_bundle(mut self, path: impl AsRef<Path>) -> StsClient<'a> {
+        self.ca_bundle = Some(path.as_ref().to_owned());
         self
     }
 
@@ -433,10 +433,10 @@ impl<'a> StsClient<'a> {
         let Some(path) = &self.ca_bundle else {
             return Ok(None);
         };
-        let pem = self.os.fs.read(std::path::Path::new(path)).map_err(|e| {
+        let pem = self.os.fs.read(path).map_err(|e| {
             TransportError::new(
                 TransportErrorKind::Tls,
-                format!("could not read CA bundle {path}: {e}"),
+                format!("could not read CA bundle {}: {e}", path.display()),
             )
         })?;
         crate::http::CaBundle::from_pem(path, &pem).map(Some)

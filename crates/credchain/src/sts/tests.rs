@@ -343,3 +343,41 @@ fn error_answers_are_parsed_as_botocore_does() {
         assert_eq!(e.kind(), "ResponseParserError", "{status} {body:?}: {e}");
     }
 }
+
+/// Item 8 of issue 9: `AWS_CA_BUNDLE` is a path and is used as the OS holds
+/// it; a lossy conversion would name a different (missing) file.
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_aws_ca_bundle_is_used_byte_for_byte() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    /// An environment holding one non-UTF-8 value.
+    struct OsEnv(OsString);
+    impl crate::os::Env for OsEnv {
+        fn get(&self, key: &str) -> Option<String> {
+            self.get_os(key).map(|v| v.to_string_lossy().into_owned())
+        }
+        fn get_os(&self, key: &str) -> Option<OsString> {
+            (key == "AWS_CA_BUNDLE").then(|| self.0.clone())
+        }
+    }
+    let raw = OsString::from_vec(b"/etc/ca-\xff.pem".to_vec());
+    let os = crate::os::Os {
+        env: Arc::new(OsEnv(raw.clone())),
+        fs: Arc::new(crate::os::MemFs::new()),
+        clock: Arc::new(crate::os::FixedClock(std::time::UNIX_EPOCH)),
+    };
+    let files = crate::config::ConfigFiles::from_texts(
+        Some("[default]\nca_bundle = /from/profile.pem\n"),
+        None,
+    )
+    .unwrap();
+    let setting = client::ca_bundle_setting(&os, files.profile("default"));
+    assert_eq!(setting, Some(PathBuf::from(raw.clone())));
+    // The bundle keeps the path as given too (errors display it).
+    let e = crate::http::CaBundle::from_pem(setting.unwrap(), b"garbage\n").unwrap_err();
+    assert!(e.to_string().contains("/etc/ca-\u{fffd}.pem"), "{e}");
+}
