@@ -82,6 +82,7 @@ mod provider;
 mod pyint;
 mod pyjson;
 pub mod refreshable;
+pub mod serve;
 pub mod session;
 mod shlex;
 pub mod sso;
