@@ -47,6 +47,8 @@ fn main() -> ExitCode {
             command: SsoCommand::Status,
         } => ("sso status", &[OutputFormat::Json, OutputFormat::Text]),
         Command::Sso { .. } => ("sso logout", &[]),
+        Command::Exec(_) => ("exec", &[]),
+        Command::Serve(_) => ("serve", &[]),
         Command::Configure { command: None } => ("configure", &[]),
         Command::Configure { command: Some(c) } => (c.name(), &[]),
     };
@@ -81,6 +83,8 @@ fn main() -> ExitCode {
             SsoCommand::Status => commands::sso::status(g, query.as_ref()),
             SsoCommand::Logout => commands::sso::logout(g),
         },
+        Command::Exec(args) => commands::exec::run(g, args),
+        Command::Serve(args) => commands::serve::run(g, args),
         Command::Configure { command } => match command {
             None => commands::configure_write::interactive(g),
             Some(ConfigureCommand::List) => commands::configure::list(g),
