@@ -8,6 +8,13 @@
 #           JSONFileCache as `aws` attaches it. STS points at a closed
 #           loopback port, so any network call would fail the run: both
 #           sides must answer from the cache.          target <= 3 ms, >= 100x
+# Each scenario also times, as `credential_process` helpers printing the same
+# JSON: AWS CLI v2's `aws configure export-credentials` (Debian's `awscli`,
+# installed with apt-get when missing; skipped with a line if unavailable)
+# and a minimal Python helper (`python3 -c` printing the JSON).
+#   helpers botocore resolving a profile whose credential_process is credchain
+#           (`credchain configure export-credentials --profile dev`) vs one
+#           whose credential_process is the minimal Python helper.
 #
 # Usage: scripts/bench-process.sh [RUNS]      (default 50; at least 30 is meaningful)
 # Needs: cargo, python3 with botocore (scripts/test.sh installs it). Times with
@@ -52,6 +59,21 @@ if [ -z "$HYPERFINE" ] && command -v apt-get >/dev/null; then
 fi
 [ -n "$HYPERFINE" ] || echo "hyperfine unavailable: using the python3 timer" >&2
 
+# AWS CLI v2 (the venv's `aws` is v1, which has no export-credentials).
+aws_v2() {
+  for c in /usr/bin/aws /usr/local/bin/aws "$(command -v aws || true)"; do
+    if [ -x "$c" ] && "$c" --version 2>&1 | grep -q '^aws-cli/2'; then echo "$c"; return; fi
+  done
+}
+AWSV2="$(aws_v2)"
+if [ -z "$AWSV2" ] && command -v apt-get >/dev/null; then
+  echo "== installing awscli (AWS CLI v2, Debian)" >&2
+  { apt-get install -y -qq awscli || { apt-get update -qq && apt-get install -y -qq awscli; }; } \
+    >/dev/null 2>&1 || true
+  AWSV2="$(aws_v2)"
+fi
+[ -n "$AWSV2" ] || echo "AWS CLI v2 unavailable (Debian awscli not installable): not timed" >&2
+
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/home/.aws"
@@ -84,6 +106,16 @@ output = table
 role_arn = arn:aws:iam::123456789012:role/bench
 source_profile = dev
 INI
+# Profiles whose credentials come from a helper (the helpers scenario).
+PYHELPER="import json; print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIADEV0000000000001', 'SecretAccessKey': 'devsecretdevsecretdevsecretdevsecretdev1', 'SessionToken': 'devtokendevtokendevtokendevtokendevtoken'}))"
+cat >> "$WORK/home/.aws/config" <<INI
+
+[profile via-credchain]
+credential_process = $BIN configure export-credentials --profile dev --format process
+
+[profile via-python]
+credential_process = $PYTHON -c "$PYHELPER"
+INI
 cat > "$WORK/home/.aws/credentials" <<'INI'
 [default]
 aws_access_key_id = AKIADEFAULT000000000
@@ -108,11 +140,11 @@ aws_access_key_id = AKIAPROD000000000004
 aws_secret_access_key = prodsecretprodsecretprodsecretprodsecret
 INI
 
-"$PYTHON" - "$RUNS" "$TARGET_RATIO" "$WORK" "$BIN" "$PYTHON" "$HYPERFINE" <<'PY'
+"$PYTHON" - "$RUNS" "$TARGET_RATIO" "$WORK" "$BIN" "$PYTHON" "$HYPERFINE" "$AWSV2" <<'PY'
 import datetime, hashlib, json, os, statistics, subprocess, sys, time
 
 runs, target = int(sys.argv[1]), float(sys.argv[2])
-work, binary, python, hyperfine = sys.argv[3:]
+work, binary, python, hyperfine, awsv2 = sys.argv[3:]
 home = os.path.join(work, "home")
 
 # A warm AWS CLI cache entry for profile `role` (key per P-AR-9).
@@ -146,7 +178,24 @@ def botocore_cmd(profile, cli_cache):
 scenarios = [
     ("static", "dev", "AKIADEV0000000000001", target, None, False),
     ("role", "role", "ASIAROLE000000000005", 100.0, 3.0, True),
+    # botocore through a credential_process: credchain vs a Python helper.
+    ("helpers", None, "AKIADEV0000000000001", None, None, False),
 ]
+
+def py_helper(key, secret, token=None, expiration=None):
+    d = {"Version": 1, "AccessKeyId": key, "SecretAccessKey": secret}
+    if token:
+        d["SessionToken"] = token
+    if expiration:
+        d["Expiration"] = expiration
+    return [python, "-c", f"import json; print(json.dumps({d!r}))"]
+
+HELPER_DOCS = {
+    "dev": ("AKIADEV0000000000001", "devsecretdevsecretdevsecretdevsecretdev1",
+            "devtokendevtokendevtokendevtokendevtoken", None),
+    "role": ("ASIAROLE000000000005", "rolesecretrolesecretrolesecretrolesecret", "roletoken",
+             expiry.strftime("%Y-%m-%dT%H:%M:%SZ")),
+}
 
 def run(cmd, env):
     t0 = time.perf_counter()
@@ -159,17 +208,34 @@ def run(cmd, env):
 failed = False
 for name, profile, expect, want_ratio, max_ms, cli_cache in scenarios:
     env = dict(base_env)
-    cmds = {
-        "credchain": [binary, "configure", "export-credentials", "--profile", profile],
-        "botocore": botocore_cmd(profile, cli_cache),
-        # The floor: what spawning any process costs on this machine.
-        "/bin/true": ["/bin/true"],
-    }
-    # Same answer from both, or the comparison is meaningless.
-    _, out = run(cmds["credchain"], env)
-    _, ref = run(cmds["botocore"], env)
-    if expect not in out or ref.strip() != expect:
-        sys.exit(f"[{name}] outputs disagree:\ncredchain: {out}\nbotocore: {ref}")
+    if profile is None:
+        cmds = {
+            "botocore via credchain": botocore_cmd("via-credchain", False),
+            "botocore via python": botocore_cmd("via-python", False),
+            "/bin/true": ["/bin/true"],
+        }
+        for k in ("botocore via credchain", "botocore via python"):
+            if run(cmds[k], env)[1].strip() != expect:
+                sys.exit(f"[{name}] {k} does not resolve {expect}")
+    else:
+        cmds = {
+            "credchain": [binary, "configure", "export-credentials", "--profile", profile,
+                          "--format", "process"],
+            "botocore": botocore_cmd(profile, cli_cache),
+            "python helper": py_helper(*HELPER_DOCS[profile]),
+            # The floor: what spawning any process costs on this machine.
+            "/bin/true": ["/bin/true"],
+        }
+        if awsv2:
+            cmds["aws v2"] = [awsv2, "configure", "export-credentials", "--profile", profile,
+                              "--format", "process"]
+        # Same answer from all, or the comparison is meaningless.
+        _, out = run(cmds["credchain"], env)
+        _, ref = run(cmds["botocore"], env)
+        if expect not in out or ref.strip() != expect:
+            sys.exit(f"[{name}] outputs disagree:\ncredchain: {out}\nbotocore: {ref}")
+        if awsv2 and json.loads(run(cmds["aws v2"], env)[1]) != json.loads(out):
+            sys.exit(f"[{name}] AWS CLI v2's export differs from credchain's")
 
     times = {}
     if hyperfine:
@@ -198,8 +264,12 @@ for name, profile, expect, want_ratio, max_ms, cli_cache in scenarios:
     med = {}
     for k, ts in times.items():
         med[k] = statistics.median(ts)
-        print(f"{k:10} median={med[k]*1e3:9.3f} ms  "
+        print(f"{k:22} median={med[k]*1e3:9.3f} ms  "
               f"min={min(ts)*1e3:9.3f} ms  max={max(ts)*1e3:9.3f} ms")
+    if profile is None:
+        diff = med["botocore via credchain"] - med["botocore via python"]
+        print(f"botocore via credchain minus via the Python helper: {diff*1e3:+.3f} ms")
+        continue
     ratio = med["botocore"] / med["credchain"]
     ok = ratio >= want_ratio and (max_ms is None or med["credchain"] * 1e3 <= max_ms)
     failed |= not ok

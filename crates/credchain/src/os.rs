@@ -1,8 +1,9 @@
 //! The operating system as seen by credchain: environment, filesystem and
 //! clock behind small traits, so every provider can be tested against fakes.
 //!
-//! This is the only module that touches `std::env`, `std::fs` and
-//! `SystemTime::now`; everything else takes an [`Os`]. The one exception is
+//! This is the only module that touches `std::env`, `std::fs`,
+//! `SystemTime::now` and `std::process` ([`run_child`], for
+//! `credential_process`); everything else takes an [`Os`]. The one exception is
 //! [`crate::config::write`], whose atomic, locked writes only make sense
 //! against the real filesystem.
 

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use credchain::config::Value;
+use credchain::os::{Os, OverlayEnv};
 use credchain::{Credentials, Error, Session};
 
 use crate::cli::{ExportFormat, GlobalArgs};
@@ -270,9 +271,110 @@ fn format_credentials(c: &Credentials, format: ExportFormat) -> Result<String, S
     Ok(o)
 }
 
-/// `configure export-credentials`.
+/// AWS CLI v2's `_RECURSION_VAR`: the profiles whose `export-credentials`
+/// is running above this one (a `credential_process` calling
+/// `credchain configure export-credentials` for another profile), as one
+/// CSV row. Shared with `aws configure export-credentials`, so chains that
+/// mix the two are caught too.
+pub(crate) const PROFILE_CHAIN_VAR: &str = "_AWS_CLI_PROFILE_CHAIN";
+/// AWS CLI v2's `_MAX_RECURSION`.
+const MAX_RECURSION: usize = 4;
+
+/// Python's `csv.reader([value])`'s first row (`[]` for `""`).
+fn csv_row(value: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    if value.is_empty() {
+        return fields;
+    }
+    let mut cur = String::new();
+    let mut chars = value.chars().peekable();
+    let mut in_quotes = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if in_quotes && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' if in_quotes => in_quotes = false,
+            '"' if cur.is_empty() => in_quotes = true,
+            ',' if !in_quotes => fields.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// Python's `csv.writer` row (minimal quoting), stripped.
+fn csv_join(fields: &[String]) -> String {
+    let quoted: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\r', '\n']) || (fields.len() == 1 && f.is_empty()) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    quoted.join(",").trim().to_owned()
+}
+
+/// AWS CLI v2's `_detect_recursion_barrier`: the profile chain so far
+/// (from [`PROFILE_CHAIN_VAR`]) plus `profile`, or its error when
+/// `profile` is already in it or the chain is [`MAX_RECURSION`] long.
+fn profile_chain(inherited: &str, profile: &str) -> Result<Vec<String>, String> {
+    let mut seen = csv_row(inherited);
+    if seen.len() >= MAX_RECURSION {
+        return Err(format!(
+            "Maximum recursive credential process resolution reached ({MAX_RECURSION}).\n\
+             Profiles seen: {}",
+            seen.join(" -> ")
+        ));
+    }
+    if seen.iter().any(|p| p == profile) {
+        seen.push(profile.to_owned());
+        return Err(format!(
+            "Credential process resolution detected an infinite loop, profile cycle: {}",
+            seen.join(" -> ")
+        ));
+    }
+    seen.push(profile.to_owned());
+    Ok(seen)
+}
+
+/// `configure export-credentials`. As AWS CLI v2, it refuses to run for
+/// a profile already being exported above it ([`PROFILE_CHAIN_VAR`]) and
+/// passes the chain on to the `credential_process` commands it runs.
 pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u8 {
-    let session = super::session(global);
+    // The profile as the session selects it (quietly: the real session
+    // below traces it under --debug).
+    let quiet = GlobalArgs {
+        debug: false,
+        ..global.clone()
+    };
+    let profile = super::session_on(&quiet, false, Os::real())
+        .profile()
+        .effective()
+        .to_owned();
+    let inherited = std::env::var(PROFILE_CHAIN_VAR).unwrap_or_default();
+    let chain = match profile_chain(&inherited, &profile) {
+        Ok(c) => c,
+        Err(e) => return super::fail_msg(&e),
+    };
+    output::debug(
+        global.debug,
+        &format!("{PROFILE_CHAIN_VAR}={}", csv_join(&chain)),
+    );
+    let real = Os::real();
+    let os = Os {
+        env: std::sync::Arc::new(OverlayEnv {
+            base: real.env.clone(),
+            set: [(PROFILE_CHAIN_VAR.to_owned(), csv_join(&chain))].into(),
+        }),
+        ..real
+    };
+    let session = super::session_on(global, true, os);
     match session.get_credentials() {
         Ok(Some(c)) => {
             output::debug(
@@ -295,6 +397,28 @@ pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profile_chain_matches_aws_cli_v2() {
+        // csv.reader / csv.writer round trips, as Python's.
+        assert_eq!(csv_row(""), Vec::<String>::new());
+        assert_eq!(csv_row("a,\"b,c\",\"d\"\"e\""), ["a", "b,c", "d\"e"]);
+        assert_eq!(
+            csv_join(&["a".into(), "b,c".into(), "d\"e".into()]),
+            "a,\"b,c\",\"d\"\"e\""
+        );
+        assert_eq!(profile_chain("", "a").unwrap(), ["a"]);
+        assert_eq!(profile_chain("a,b", "c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(
+            profile_chain("a,b", "a").unwrap_err(),
+            "Credential process resolution detected an infinite loop, profile cycle: a -> b -> a"
+        );
+        assert_eq!(
+            profile_chain("a,b,c,d", "e").unwrap_err(),
+            "Maximum recursive credential process resolution reached (4).\nProfiles seen: a -> \
+             b -> c -> d"
+        );
+    }
     use credchain::Method;
 
     #[test]

@@ -107,7 +107,7 @@ fn to_text(r: &Resolution, extra_notes: &[String], after_result: &[String]) -> S
             o.push('\n');
         }
         Err(e) => {
-            let _ = writeln!(o, "result: {}: {e}", e.kind());
+            let _ = writeln!(o, "result: {}: {}", e.kind(), e.to_string().trim_end());
         }
     }
     for line in after_result {

@@ -24,7 +24,9 @@ pub(crate) const EXIT_ERROR: u8 = 255;
 /// step. Every failure of every command goes through here (or
 /// [`fail_msg`]), so one cause reads the same everywhere.
 pub(crate) fn fail(e: &Error, global: &GlobalArgs) -> u8 {
-    output::err_line(&format!("error: {e}"));
+    // trim_end: a `credential_process` error is the helper's stderr,
+    // final newline included.
+    output::err_line(&format!("error: {}", e.to_string().trim_end()));
     if let Some(h) = hint(e, global) {
         output::err_line(&format!("hint: {h}"));
     }
@@ -97,7 +99,13 @@ pub(crate) fn session(global: &GlobalArgs) -> Session {
 /// [`session`], with or without the AWS CLI's file cache for assumed-role
 /// and web-identity answers (`explain --no-cache`: as a boto3 program).
 pub(crate) fn session_with_cache(global: &GlobalArgs, file_cache: bool) -> Session {
-    let mut b = Session::builder().os(Os::real());
+    session_on(global, file_cache, Os::real())
+}
+
+/// [`session_with_cache`] against `os` (the real one with variables set
+/// for child processes: `configure export-credentials`).
+pub(crate) fn session_on(global: &GlobalArgs, file_cache: bool, os: Os) -> Session {
+    let mut b = Session::builder().os(os);
     // The AWS CLI sets the profile only `if args.profile:`, so an empty
     // `--profile ''` selects nothing and the env/default profile applies.
     if let Some(p) = global.profile.as_ref().filter(|p| !p.is_empty()) {

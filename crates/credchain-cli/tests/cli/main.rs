@@ -13,6 +13,8 @@ mod explain_user;
 mod export;
 mod files;
 mod mfa_login;
+#[cfg(unix)]
+mod process;
 mod query;
 mod refresh;
 mod requests;

@@ -221,12 +221,14 @@ pub(crate) fn run(ctx: &Ctx<'_>, mode: Mode) -> (Vec<Step>, Result<RefreshableCr
                 (StepOutcome::Found, detail)
             }
             Outcome::Failed(e) => {
-                let detail = format!("{}: {e}", e.kind());
+                // A `credential_process` message is the helper's stderr, newline
+                // included (P-PROC-3): one line per step here.
+                let detail = format!("{}: {}", e.kind(), e.to_string().trim_end());
                 result = Some(Err(e));
                 (StepOutcome::Error, detail)
             }
             Outcome::FailedWith(e, context) => {
-                let detail = format!("{}: {e} ({context})", e.kind());
+                let detail = format!("{}: {} ({context})", e.kind(), e.to_string().trim_end());
                 result = Some(Err(e));
                 (StepOutcome::Error, detail)
             }

@@ -16,7 +16,7 @@ mod ec2_file;
 mod env;
 pub mod imds;
 mod login;
-mod process;
+pub(crate) mod process;
 mod refresh;
 mod sso;
 mod static_keys;

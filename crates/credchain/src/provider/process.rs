@@ -718,6 +718,32 @@ fn quote(w: &str) -> String {
     }
 }
 
+/// The profile's `credential_process`, ready to run, with a description
+/// for `explain` (the redacted command and its file:line); `Err(reason)`
+/// when the profile has none. What a refreshable-credentials handle needs
+/// to call [`fetch`] again later.
+pub(crate) fn configured(ctx: &Ctx<'_>) -> Result<Result<(ProcessCommand, String), String>, Error> {
+    let files = ctx.files()?;
+    let none = || format!("profile {} has no credential_process", ctx.profile);
+    let Some(profile) = merged_profile(ctx, files) else {
+        return Ok(Err(none()));
+    };
+    let Some(setting) = profile.get("credential_process") else {
+        return Ok(Err(none()));
+    };
+    let line = string_value(&setting.value, "credential_process")?;
+    let account = profile
+        .get("aws_account_id")
+        .map(|a| string_value(&a.value, "aws_account_id").map(str::to_owned))
+        .transpose()?;
+    let desc = format!(
+        "credential_process `{}` ({})",
+        redact(line),
+        files.describe(setting.origin)
+    );
+    Ok(Ok((ProcessCommand::new(line.to_owned(), account), desc)))
+}
+
 /// Credentials from an external command.
 pub(crate) struct ProcessProvider;
 
@@ -730,36 +756,16 @@ impl Provider for ProcessProvider {
     }
     fn load(&self, ctx: &Ctx<'_>) -> Outcome {
         attempt(|| {
-            let files = ctx.files()?;
-            let Some(profile) = merged_profile(ctx, files) else {
-                return Ok(Outcome::Skipped(format!(
-                    "profile {} has no credential_process",
-                    ctx.profile
-                )));
+            let (cmd, mut desc) = match configured(ctx)? {
+                Ok(c) => c,
+                Err(why) => return Ok(Outcome::Skipped(why)),
             };
-            let Some(setting) = profile.get("credential_process") else {
-                return Ok(Outcome::Skipped(format!(
-                    "profile {} has no credential_process",
-                    ctx.profile
-                )));
-            };
-            let line = string_value(&setting.value, "credential_process")?;
-            let account = profile
-                .get("aws_account_id")
-                .map(|a| string_value(&a.value, "aws_account_id").map(str::to_owned))
-                .transpose()?;
-            let cmd = ProcessCommand::new(line.to_owned(), account);
-            let mut desc = format!(
-                "credential_process `{}` ({})",
-                redact(line),
-                files.describe(setting.origin)
-            );
             let cache = ctx
                 .sts
                 .cache
                 .clone()
-                .map(|c| ProcessCache::new(c, line, ctx.profile));
-            match fetch_refreshable(&cmd, ctx.os, cache) {
+                .map(|c| ProcessCache::new(c, &cmd.line, ctx.profile));
+            Ok(match fetch_refreshable(&cmd, ctx.os, cache) {
                 Ok((rc, _, note, cached)) => {
                     if cached {
                         desc.push_str(
@@ -769,13 +775,13 @@ impl Provider for ProcessProvider {
                     if let Some(n) = note {
                         let _ = write!(desc, "; {n}");
                     }
-                    Ok(Outcome::Refreshable(rc, desc))
+                    Outcome::Refreshable(rc, desc)
                 }
-                Err(e) => Ok(Outcome::FailedWith(e, desc)),
-            }
+                Err(e) => Outcome::FailedWith(e, desc),
+            })
         })
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests;

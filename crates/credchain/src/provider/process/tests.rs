@@ -312,3 +312,11 @@ fn explain_redacts_secret_looking_arguments() {
     let cmd = captured("helper --token s3cr3t");
     assert!(!format!("{cmd:?}").contains("s3cr3t"));
 }
+
+#[test]
+fn stdin_is_closed_unless_it_is_a_terminal() {
+    // `cat` would wait for input on an inherited pipe; with /dev/null it
+    // ends at once (and prints nothing: Python's empty-input error).
+    let e = fetch(&captured("cat"), &os_with(&[], NOW)).expect_err("empty");
+    assert_eq!(e.to_string(), "Expecting value: line 1 column 1 (char 0)");
+}
