@@ -35,8 +35,8 @@ pub(crate) struct ExecArgs {
     /// environment: for jobs that outlive the credentials.
     #[arg(long)]
     pub(crate) serve: bool,
-    /// The command and its arguments (default: `$SHELL`). Put `--` before
-    /// it when it has options of its own.
+    /// The command and its arguments (default: `$SHELL`); everything after
+    /// it is the command's. Put `--` before a command that starts with `-`.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
