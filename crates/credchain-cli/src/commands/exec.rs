@@ -240,10 +240,13 @@ fn run_forwarding_signals(mut cmd: Command, program: &OsString) -> u8 {
 
     use rustix::process::{Pid, Signal, kill_process};
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::iterator::SignalsInfo;
+    use signal_hook::iterator::exfiltrator::WithOrigin;
+    use signal_hook::low_level::siginfo::Cause;
 
     // Caught before the child exists, so no signal in between kills us
     // and orphans it; what arrives early is forwarded once it runs.
-    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+    let mut signals = match SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP]) {
         Ok(s) => s,
         Err(e) => return super::fail_msg(&format!("cannot catch signals: {e}")),
     };
@@ -254,8 +257,14 @@ fn run_forwarding_signals(mut cmd: Command, program: &OsString) -> u8 {
     let handle = signals.handle();
     let pid = i32::try_from(child.id()).ok().and_then(Pid::from_raw);
     let forwarder = std::thread::spawn(move || {
-        for sig in signals.forever() {
-            if let (Some(pid), Some(sig)) = (pid, Signal::from_named_raw(sig)) {
+        for origin in signals.forever() {
+            // The kernel sends a terminal's Ctrl-C (SIGINT) and hang-up
+            // (SIGHUP) to the whole foreground process group, the child
+            // included: forwarding those too would deliver them twice.
+            if matches!(origin.cause, Cause::Kernel) {
+                continue;
+            }
+            if let (Some(pid), Some(sig)) = (pid, Signal::from_named_raw(origin.signal)) {
                 let _ = kill_process(pid, sig);
             }
         }

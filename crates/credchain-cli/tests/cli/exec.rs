@@ -189,6 +189,11 @@ fn no_credentials_runs_nothing() {
 /// Starts `credchain exec ARGS`, waits for the child's `ready` line, sends
 /// SIGTERM to credchain's pid and returns the exit status.
 fn sigterm(env: &TestEnv, args: &[&str]) -> std::process::ExitStatus {
+    signal(env, args, "-TERM")
+}
+
+/// [`sigterm`] with another signal (`-INT`, `-HUP`).
+fn signal(env: &TestEnv, args: &[&str], which: &str) -> std::process::ExitStatus {
     let mut cmd = env.command(Path::new(CREDCHAIN));
     cmd.args(args)
         .stdin(Stdio::null())
@@ -201,7 +206,7 @@ fn sigterm(env: &TestEnv, args: &[&str]) -> std::process::ExitStatus {
         .unwrap();
     assert_eq!(line, "ready\n");
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([which, &child.id().to_string()])
         .status()
         .expect("run kill");
     assert!(killed.success());
@@ -247,6 +252,25 @@ fn sigterm_reaches_the_child() {
         ],
     );
     assert_eq!((s.code(), s.signal()), (Some(143), None), "{s:?}");
+    // SIGINT and SIGHUP sent to credchain are forwarded too.
+    for (sig, name) in [("-INT", "INT"), ("-HUP", "HUP")] {
+        let script = format!("trap 'exit 41' {name}; echo ready; while :; do sleep 0.05; done");
+        let s = signal(
+            &env,
+            &[
+                "exec",
+                "--serve",
+                "--profile",
+                "dev",
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ],
+            sig,
+        );
+        assert_eq!(s.code(), Some(41), "{name}: {s:?}");
+    }
 }
 
 #[test]
