@@ -205,8 +205,9 @@ fn signal(env: &TestEnv, args: &[&str], which: &str) -> std::process::ExitStatus
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line, "ready\n");
-    let killed = Command::new("kill")
-        .args([which, &child.id().to_string()])
+    // The shell's own `kill` (no procps needed).
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill {which} {}", child.id())])
         .status()
         .expect("run kill");
     assert!(killed.success());

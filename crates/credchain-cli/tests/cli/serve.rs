@@ -55,8 +55,9 @@ impl Served {
 
     /// SIGTERM; the exit code and stderr.
     fn stop(mut self) -> (Option<i32>, String) {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+        // The shell's own `kill` (no procps needed).
+        Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
             .status()
             .unwrap();
         let status = self.child.wait().unwrap();

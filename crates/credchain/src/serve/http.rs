@@ -153,6 +153,13 @@ impl std::fmt::Debug for Response {
     }
 }
 
+// A credentials document is wiped once answered.
+impl Drop for Response {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
 impl Response {
     /// `status` with a plain-text body.
     pub(crate) fn text(status: u16, body: impl Into<Vec<u8>>) -> Response {

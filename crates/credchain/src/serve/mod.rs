@@ -333,7 +333,9 @@ fn serve_connection(mut conn: TcpStream, state: &routes::State, options: &ServeO
                 let started = Instant::now();
                 let (resp, route) = routes::respond(state, &req);
                 let keep_alive = req.keep_alive && resp.status < 500;
-                let written = conn.write_all(&resp.to_bytes(keep_alive));
+                let mut bytes = resp.to_bytes(keep_alive);
+                let written = conn.write_all(&bytes);
+                zeroize::Zeroize::zeroize(&mut bytes);
                 if let Some(log) = &options.log {
                     log(&format!(
                         "{} {} -> {} ({} us)",
