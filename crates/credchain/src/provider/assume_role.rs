@@ -187,13 +187,14 @@ fn token_code(ctx: &Ctx<'_>, hop: &RoleHop, refreshing: bool) -> Result<Option<S
         .map(Some)
 }
 
-/// One hop's `AssumeRole`, signed with `source`, its answer cached.
+/// One hop's `AssumeRole`, signed with `source`, its answer cached; also
+/// whether another process's answer was found under the lock instead.
 fn assume(
     ctx: &Ctx<'_>,
     hop: &RoleHop,
     token_code: Option<String>,
     source: &Credentials,
-) -> Result<Credentials, Error> {
+) -> Result<(Credentials, bool), Error> {
     let input = sts::AssumeRoleInput {
         role_arn: hop.role_arn.clone(),
         role_session_name: hop
@@ -211,7 +212,7 @@ fn assume(
     input.validate(hop.role_session_name.is_some())?;
     // Locked: another process fetching the same role wins and we read its
     // answer (and its fresh entry needs no call at all).
-    let (doc, _) = fetch_through(
+    let (doc, cached) = fetch_through(
         ctx.sts.cache.as_deref(),
         &cache_key(&cache_args(hop)),
         &format!("fetching role {} from STS", hop.role_arn),
@@ -223,7 +224,7 @@ fn assume(
         },
     )?;
     let creds = sts::credentials_from_doc(&doc, Method::AssumeRole)?;
-    sts::check_not_expired(creds, ctx.os.clock.now())
+    Ok((sts::check_not_expired(creds, ctx.os.clock.now())?, cached))
 }
 
 /// Runs a plan the way botocore's deferred credentials do. The base is
@@ -317,8 +318,12 @@ fn execute(
     // `codes` holds the uncached hops' codes last-first.
     for hop in &plan.hops[first_call..] {
         let code = codes.pop().flatten();
-        creds = assume(ctx, hop, code, &creds).map_err(|e| failed(&detail, hop, e))?;
+        let (c, cached) = assume(ctx, hop, code, &creds).map_err(|e| failed(&detail, hop, e))?;
+        creds = c;
         detail.push_str(&describe_hop(hop));
+        if cached {
+            detail.push_str(" cached (fetched by another process while this one waited)");
+        }
     }
     Ok((creds, detail))
 }

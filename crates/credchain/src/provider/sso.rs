@@ -89,7 +89,9 @@ fn fetch(ctx: &Ctx<'_>, cfg: &SsoConfig) -> Result<(Credentials, String), Error>
     let creds = sts::check_not_expired(creds, ctx.os.clock.now())?;
     let detail = match token_detail {
         Some(d) if !cached => d,
-        _ => format!("role credentials cached ({key}) by another process"),
+        _ => format!(
+            "role credentials cached ({key}; fetched by another process while this one waited)"
+        ),
     };
     Ok((creds, detail))
 }

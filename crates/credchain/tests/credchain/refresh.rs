@@ -327,3 +327,89 @@ fn p_ref_4_sso_is_deferred_and_refreshes_from_the_portal() {
     assert_eq!(sso.get_role_credentials_calls(), 1);
     assert!(!rc.refresh_needed());
 }
+
+#[test]
+fn a_session_that_waited_for_another_fetch_reads_its_entry_and_says_so() {
+    // Two sessions on one file cache (as two processes: each lock is its
+    // own open file), one slow STS answer: one call, and `explain` of the
+    // one that waited says where its credentials came from.
+    let sts = Sts::start(Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = credchain::cache::JsonFileCache::cli_dir(dir.path());
+    let _ = session(&dir, &sts, TestClock::at(T0), "role"); // writes the files
+    let barrier = Barrier::new(2);
+    let details: Vec<String> = std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let (barrier, sts, dir, cache_dir) = (&barrier, &sts, &dir, &cache_dir);
+                scope.spawn(move || {
+                    let s = builder(dir, sts, TestClock::at(T0), "role")
+                        .credential_cache(Arc::new(credchain::cache::JsonFileCache::new(
+                            cache_dir.clone(),
+                        )))
+                        .build();
+                    barrier.wait();
+                    let r = s.explain();
+                    assert_eq!(r.result.unwrap().access_key_id(), "ASIAFETCH0");
+                    r.steps
+                        .iter()
+                        .find(|s| s.provider == Method::AssumeRole)
+                        .unwrap()
+                        .detail
+                        .clone()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(sts.calls(), 1, "{details:?}");
+    let waited: Vec<_> = details
+        .iter()
+        .filter(|d| d.contains("fetched by another process while this one waited"))
+        .collect();
+    assert_eq!(waited.len(), 1, "{details:?}");
+}
+
+#[test]
+fn container_credentials_are_fetched_now_and_again_in_the_window() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let server = TestServer::start(move |_, _| {
+        let n = c.fetch_add(1, Ordering::SeqCst);
+        let exp = utc(T0 + 3600 * (n as u64 + 1));
+        Reply::Respond(
+            200,
+            credchain::testkit::credentials_json(&format!("AKCONT{n}"), &exp),
+        )
+    });
+    let clock = TestClock::at(T0);
+    let env = MapEnv::from_pairs([
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_CONFIG_FILE", "/nonexistent/config".to_owned()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/credentials".to_owned(),
+        ),
+    ]);
+    let s = Session::builder()
+        .os(Os {
+            env: Arc::new(env),
+            fs: Arc::new(RealFs),
+            clock: Arc::clone(&clock) as Arc<dyn Clock>,
+        })
+        .http_client(Arc::new(LoopbackClient::default()))
+        .build();
+    let rc = s.credentials().unwrap().unwrap();
+    // Not deferred: botocore's ContainerProvider fetches on load.
+    assert_eq!(
+        (rc.method(), calls.load(Ordering::SeqCst)),
+        (Method::ContainerRole, 1)
+    );
+    assert_eq!(key(&rc).unwrap(), "AKCONT0");
+    clock.set(T0 + 3600 - 900);
+    assert_eq!(key(&rc).unwrap(), "AKCONT0");
+    clock.set(T0 + 3600 - 899);
+    assert_eq!(key(&rc).unwrap(), "AKCONT1");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
