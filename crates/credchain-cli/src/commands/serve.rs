@@ -128,8 +128,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &ServeArgs) -> u8 {
     for (name, value) in server.env_vars() {
         let _ = writeln!(lines, "{name}={value}");
     }
-    if !output::out(&lines) && output::stdout_error().is_some() {
-        return super::EXIT_ERROR;
+    // Nobody can use an endpoint whose variables were never read. A
+    // failed write is reported by `main` (as for every command); a closed
+    // pipe here is an error too.
+    if !output::out(&lines) {
+        if output::stdout_error().is_some() {
+            return super::EXIT_ERROR;
+        }
+        return super::fail_msg("stdout is closed: nobody can read the endpoint's variables");
     }
     if args.imds {
         output::err_line(

@@ -313,3 +313,37 @@ fn exec_serve_gives_the_child_an_endpoint_not_keys() {
         "container-role AKIDEVEXAMPLE devsecretEXAMPLE devtokenEXAMPLE\n"
     );
 }
+
+#[test]
+fn exec_serve_warns_when_the_default_profile_would_shadow_the_endpoint() {
+    // botocore's chain reads the credentials file before the container
+    // endpoint (P-CHAIN-1): the child's [default] keys win, as they would
+    // under aws-vault's `exec --ecs-server`; credchain says so.
+    let env = TestEnv::new()
+        .config(DEV)
+        .credentials("[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n");
+    let run = env.credchain(&[
+        "exec",
+        "--serve",
+        "--profile",
+        "dev",
+        "--",
+        "python3",
+        "-c",
+        "import botocore.session as s; c = s.Session().get_credentials(); \
+         print(c.method, c.access_key)",
+    ]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "shared-credentials-file AKIADEFAULT\n");
+    assert!(
+        run.stderr.starts_with(
+            "warning: the command's AWS SDK will use the credentials of the `default` profile"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Without --serve the keys in the environment come first: no warning.
+    let run = env.credchain(&["exec", "--profile", "dev", "--", "true"]);
+    run.expect_code(0);
+    assert_eq!(run.stderr, "");
+}

@@ -332,3 +332,17 @@ fn short_lived_role_credentials_from_a_fake_sts_are_refreshed_and_never_expired(
     assert_eq!(through.stdout, "container-role ASIAFETCH4 secret4 token4\n");
     assert_eq!(calls.load(Ordering::SeqCst), 5);
 }
+
+#[test]
+fn serve_with_nowhere_to_print_its_variables_stops() {
+    let env = TestEnv::new().config(DEV);
+    // A failed write: nobody could ever use the endpoint.
+    let mut cmd = env.command(Path::new("sh"));
+    cmd.args(["-c", "\"$0\" serve --profile dev > /dev/full", CREDCHAIN]);
+    let r = run(cmd, "serve > /dev/full");
+    assert_eq!(r.code, 255, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: writing to stdout: No space left on device (os error 28)\n"
+    );
+}
