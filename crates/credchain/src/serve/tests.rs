@@ -376,3 +376,38 @@ fn constant_time_eq_is_equality() {
     assert!(!routes::constant_time_eq(b"abc", b"ab"));
     assert_eq!(routes::zulu(1_795_971_600), "2026-11-29T17:00:00Z");
 }
+
+#[test]
+fn connections_beyond_the_workers_and_the_queue_get_a_503() {
+    let clock = FakeClock::at(T0);
+    let (creds, _) = hourly(&clock);
+    let server = CredentialServer::bind(
+        Protocol::Container,
+        creds,
+        ServeOptions {
+            max_connections: 1,
+            idle_timeout: Duration::from_secs(5),
+            clock: Arc::clone(&clock) as Arc<dyn Clock>,
+            ..ServeOptions::default()
+        },
+    )
+    .unwrap();
+    let token = server.env_vars()[1].1.clone();
+    let server = server.spawn();
+    let port = server.port();
+    // A: answered and kept alive, so the one worker is busy with it.
+    let mut a = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    a.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    a.write_all(format!("GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = a.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+    // B waits in the queue (its one place); C, accepted after B, finds it
+    // full.
+    let _b = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let (status, _) = get(port, "/credentials", "");
+    assert_eq!(status, 503);
+    drop(a);
+    server.stop();
+}
