@@ -24,7 +24,7 @@ They must agree on the credentials (key, secret, token, account id,
 expiry) or on the error kind, and on the message where botocore's is
 deterministic and credchain keeps it (CredentialRetrievalError,
 JSONDecodeError, ValueError, AttributeError, FileNotFoundError,
-PermissionError). Kinds only for UnicodeDecodeError, IndexError,
+PermissionError, OSError). Kinds only for UnicodeDecodeError, IndexError,
 ParserError, TypeError and RuntimeError, whose texts credchain extends.
 
 Usage: tests/differential/process_diff.py --binary target/debug/credchain
@@ -73,7 +73,7 @@ print(json.dumps(out))
 # Kinds whose message botocore builds deterministically and credchain keeps.
 EXACT_MESSAGE = {
     "CredentialRetrievalError", "JSONDecodeError", "ValueError", "AttributeError",
-    "FileNotFoundError", "PermissionError",
+    "FileNotFoundError", "PermissionError", "OSError",
 }
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -260,7 +260,7 @@ def build(rng, idx, base):
         return "argv", line, None
     os.makedirs(d)
     case = rng.choice(["missing", "missing relative", "directory", "not executable",
-                       "empty", "blank", "sh -c", "env prefix", "python -c"])
+                       "no shebang", "empty", "blank", "sh -c", "env prefix", "python -c"])
     if case == "missing":
         return case, os.path.join(d, "nope"), None
     if case == "missing relative":
@@ -271,6 +271,11 @@ def build(rng, idx, base):
         p = os.path.join(d, "plain.txt")
         with open(p, "w") as f:
             f.write("x")
+        return case, p, None
+    if case == "no shebang":
+        # Python execs it directly (ENOEXEC: OSError); no /bin/sh fallback.
+        p = os.path.join(d, "script")
+        write_exec(p, "echo '{}'\n")
         return case, p, None
     if case == "empty":
         return case, "", None

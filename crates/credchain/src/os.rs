@@ -683,6 +683,33 @@ mod tests {
         });
     }
 
+    #[test]
+    fn an_overlay_replaces_and_adds_variables_for_children() {
+        let base = MapEnv::from_pairs([("PATH", "/bin"), ("X", "old")]);
+        let env = OverlayEnv {
+            base: Arc::new(base),
+            set: [
+                ("X".to_owned(), "new".to_owned()),
+                ("Y".to_owned(), "y".to_owned()),
+            ]
+            .into(),
+        };
+        assert_eq!(
+            (env.get("X"), env.get("PATH")),
+            (Some("new".into()), Some("/bin".into()))
+        );
+        let mut vars = env.vars_os();
+        vars.sort();
+        assert_eq!(
+            vars,
+            [
+                ("PATH".into(), "/bin".into()),
+                ("X".into(), "new".into()),
+                ("Y".into(), "y".into())
+            ]
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn non_regular_files_and_oversized_ones_are_refused() {

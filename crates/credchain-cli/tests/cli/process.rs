@@ -256,3 +256,29 @@ fn a_helper_document_never_reaches_errors_or_debug_output() {
         }
     }
 }
+
+#[test]
+fn exported_expiration_is_what_aws_cli_v2_prints_for_a_process_answer() {
+    // AWS CLI v2 prints botocore's `_expiry_time.isoformat()`: the helper's
+    // offset kept, `Z` as `+00:00`, fractions as microseconds.
+    let env = TestEnv::new();
+    let helper = script(
+        &env,
+        "helper.sh",
+        "printf '{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", \"SecretAccessKey\": \"S\", \
+         \"Expiration\": \"%s\"}' \"$1\"",
+    );
+    for exp in [
+        "2030-01-01T00:00:00Z",
+        "2030-01-01T02:00:00+02:00",
+        "2030-01-01T00:00:00.5Z",
+    ] {
+        let env = TestEnv::new().config(&format!(
+            "[profile e]\ncredential_process = {helper} {exp}\n"
+        ));
+        let ours = env.credchain(&["configure", "export-credentials", "--profile", "e"]);
+        ours.expect_code(0);
+        let v = boto(&env, "e");
+        assert_eq!(ours.json()["Expiration"], v["expiry"], "{exp}");
+    }
+}

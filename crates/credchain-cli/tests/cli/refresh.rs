@@ -310,3 +310,30 @@ fn a_credential_process_answer_with_under_15_minutes_left_is_not_cached() {
         cache_dir_names(&env)
     );
 }
+
+#[test]
+fn a_cached_process_answer_exports_the_same_expiration_as_a_fresh_one() {
+    // The entry keeps the helper's offset and fraction (botocore's
+    // isoformat, which AWS CLI v2 prints): a cached run is indistinguishable.
+    for (exp, shown) in [
+        ("2099-01-01T02:00:00+02:00", "2099-01-01T02:00:00+02:00"),
+        ("2099-01-01T00:00:00.5Z", "2099-01-01T00:00:00.500000+00:00"),
+    ] {
+        let env = TestEnv::new();
+        let (line, calls) = helper(
+            &env,
+            &format!(
+                r#"{{"Version": 1, "AccessKeyId": "AKIDP", "SecretAccessKey": "s", "Expiration": "{exp}"}}"#
+            ),
+        );
+        let env = env.config(&format!("[profile p]\ncredential_process = {line}\n"));
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let run = env.credchain(&["--profile", "p", "configure", "export-credentials"]);
+            run.expect_code(0);
+            seen.push(run.json()["Expiration"].clone());
+        }
+        assert_eq!(seen, [shown, shown], "{exp}");
+        assert_eq!(runs_of(&calls), 1, "{exp}: the second run read the cache");
+    }
+}

@@ -218,6 +218,29 @@ fn spawn_error(e: &std::io::Error, program: &str) -> Error {
     )
 }
 
+/// What Python's `Popen(['', ...])` raises (`credential_process = ''`):
+/// it execs `DIR/` for every `PATH` entry, so a directory among them gives
+/// `EACCES`, and only a `PATH` of missing entries `ENOENT`. (The OS's
+/// `posix_spawnp` answers `ENOENT` at once.)
+fn empty_program(os: &Os) -> Error {
+    let path = os
+        .env
+        .get("PATH")
+        .unwrap_or_else(|| "/bin:/usr/bin".to_owned());
+    let any_dir = path
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .any(|d| os.fs.file_type(std::path::Path::new(d)) == Some(crate::os::FileType::Dir));
+    if any_dir {
+        unhandled("PermissionError", "[Errno 13] Permission denied: ''")
+    } else {
+        unhandled(
+            "FileNotFoundError",
+            "[Errno 2] No such file or directory: ''",
+        )
+    }
+}
+
 /// `bytes.decode('utf-8')`, with Python's error class.
 fn decode(bytes: Vec<u8>, what: &str) -> Result<String, Error> {
     String::from_utf8(bytes).map_err(|e| {
@@ -247,6 +270,9 @@ fn retrieve(cmd: &ProcessCommand, os: &Os) -> Result<Document, Error> {
             "IndexError",
             "list index out of range (credential_process is empty)",
         ));
+    }
+    if argv[0].is_empty() {
+        return Err(empty_program(os));
     }
     let limit = timeout(os)?;
     let spec = ChildSpec {
@@ -660,7 +686,15 @@ fn secret_flag(w: &str) -> bool {
     };
     let name = name.to_ascii_lowercase();
     [
-        "password", "passwd", "secret", "token", "key", "pass", "pin", "otp",
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "key",
+        "pass",
+        "pin",
+        "otp",
     ]
     .iter()
     .any(|s| name == *s || name.split(['-', '_']).any(|part| part == *s))
@@ -677,7 +711,8 @@ fn secret_name(name: &str) -> bool {
 /// At least 20 characters of mostly letters and digits that mixes cases
 /// and digits, with no path separator: what keys and tokens look like.
 fn looks_random(w: &str) -> bool {
-    if w.chars().count() < 20 || w.contains('/') && w.starts_with('/') {
+    // An absolute path is a program or a file, however random it looks.
+    if w.chars().count() < 20 || w.starts_with('/') {
         return false;
     }
     let alnum = w

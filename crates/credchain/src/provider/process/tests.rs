@@ -320,3 +320,23 @@ fn stdin_is_closed_unless_it_is_a_terminal() {
     let e = fetch(&captured("cat"), &os_with(&[], NOW)).expect_err("empty");
     assert_eq!(e.to_string(), "Expecting value: line 1 column 1 (char 0)");
 }
+
+#[test]
+fn an_empty_program_fails_as_python_s_path_search_does() {
+    // `credential_process = ''`: botocore execs `DIR/` for each PATH entry.
+    let mut os = os_with(&[("PATH", "/nope:/bin")], NOW);
+    let e = fetch(&captured("''"), &os).expect_err("empty program");
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        (
+            "FileNotFoundError",
+            "[Errno 2] No such file or directory: ''"
+        )
+    );
+    os.fs = Arc::new(MemFs::new().with_dir("/bin"));
+    let e = fetch(&captured("'' x"), &os).expect_err("empty program");
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        ("PermissionError", "[Errno 13] Permission denied: ''")
+    );
+}
