@@ -214,6 +214,15 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: SsoCommand,
     },
+    /// Run a command with the resolved credentials in its environment
+    /// (`AWS_ACCESS_KEY_ID`, ..., `AWS_REGION`), or served to it from a
+    /// private endpoint with `--serve`. Without a command: `$SHELL`.
+    Exec(crate::commands::exec::ExecArgs),
+    /// Serve the resolved credentials on 127.0.0.1 as the ECS container
+    /// endpoint (or IMDSv2 with `--imds`), refreshed before they expire;
+    /// prints the variables that point clients at it, then serves until
+    /// SIGINT/SIGTERM.
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,6 +50,8 @@ fn main() -> ExitCode {
             command: SsoCommand::Login(_),
         } => ("sso login", &[]),
         Command::Sso { .. } => ("sso logout", &[]),
+        Command::Exec(_) => ("exec", &[]),
+        Command::Serve(_) => ("serve", &[]),
         Command::Configure { command: None } => ("configure", &[]),
         Command::Configure { command: Some(c) } => (c.name(), &[]),
     };
@@ -85,6 +87,8 @@ fn main() -> ExitCode {
             SsoCommand::Logout => commands::sso::logout(g),
             SsoCommand::Login(args) => commands::sso::login(g, args),
         },
+        Command::Exec(args) => commands::exec::run(g, args),
+        Command::Serve(args) => commands::serve::run(g, args),
         Command::Configure { command } => match command {
             None => commands::configure_write::interactive(g),
             Some(ConfigureCommand::List) => commands::configure::list(g),

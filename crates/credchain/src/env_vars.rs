@@ -55,3 +55,9 @@ pub const HOME: &str = "HOME";
 /// Seconds a `credential_process` command may run before credchain kills
 /// it (default 60; botocore waits forever).
 pub const CREDCHAIN_PROCESS_TIMEOUT: &str = "CREDCHAIN_PROCESS_TIMEOUT";
+/// The AWS CLI v2 / SDK region variable: botocore ignores it (P-ENV-3), but
+/// `credchain exec` sets it beside `AWS_DEFAULT_REGION` for the other SDKs.
+pub const AWS_REGION: &str = "AWS_REGION";
+/// The profile a `credchain exec` child runs under; its presence is how a
+/// nested `credchain exec` is detected.
+pub const CREDCHAIN_PROFILE: &str = "CREDCHAIN_PROFILE";

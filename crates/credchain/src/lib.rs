@@ -31,6 +31,10 @@ within botocore's windows with one call per process however many threads
 ask, and cached STS / SSO / `credential_process` answers are fetched once
 for any number of processes ([`cache::fetch_through`]).
 
+[`serve::CredentialServer`] hands [`RefreshableCredentials`] to other
+processes on 127.0.0.1, as the ECS container endpoint or IMDSv2 (what
+`credchain serve` and `credchain exec --serve` run).
+
 # Known differences to botocore
 
 * Explicit keys on a [`Session`] are checked for completeness (botocore's
@@ -82,6 +86,7 @@ mod provider;
 mod pyint;
 mod pyjson;
 pub mod refreshable;
+pub mod serve;
 pub mod session;
 mod shlex;
 pub mod sso;

@@ -2,8 +2,10 @@
 
 pub(crate) mod configure;
 pub(crate) mod configure_write;
+pub(crate) mod exec;
 pub(crate) mod explain;
 pub(crate) mod mfa_login;
+pub(crate) mod serve;
 pub(crate) mod sso;
 pub(crate) mod sts;
 

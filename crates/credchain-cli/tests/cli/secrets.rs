@@ -9,12 +9,14 @@ const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYSECRETKEY1";
 const TOKEN: &str = "FwoGZXIvYXdzSESSIONTOKENxyz987";
 
 /// Commands whose output must never contain a secret.
-const QUIET: [&[&str]; 5] = [
+const QUIET: [&[&str]; 7] = [
     &["explain"],
     &["explain", "--output", "json"],
     &["explain", "--debug"],
     &["--debug", "explain", "--output", "json"],
     &["configure", "list"],
+    &["--debug", "exec", "--", "true"],
+    &["--debug", "exec", "--serve", "--", "true"],
 ];
 
 fn assert_no_leak(env: &TestEnv, scenario: &str) {
