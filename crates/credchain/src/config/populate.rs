@@ -29,7 +29,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
-use credchain_ini::{Document, EditError, LineKind};
+use credchain_ini::LineKind;
+pub use credchain_ini::{Document, EditError};
 
 use super::parse_section_name;
 use super::write::config_section;
