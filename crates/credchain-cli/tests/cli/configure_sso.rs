@@ -539,3 +539,122 @@ fn populate_refuses_bad_input_without_writing() {
     assert!(!run.stderr.contains("unauthorized-token"), "{}", run.stderr);
     assert_eq!(read(&env, ".aws/config"), SESSION);
 }
+
+/// The AWS CLI v2's `aws` as `tests/differential/configure_sso_v2.py`
+/// runs it (Debian's `/usr/bin/python3` with awscli 2.x), or `None` and
+/// one skip line, unless `CREDCHAIN_REQUIRE_AWSCLI_V2=1` (scripts/test.sh
+/// installs it as root).
+#[allow(clippy::print_stderr)] // the skip line
+fn aws_cli_v2() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let python = std::path::PathBuf::from(
+        std::env::var("CREDCHAIN_AWSCLI_V2_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into()),
+    );
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential/configure_sso_v2.py");
+    let ok = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import awscli, sys; sys.exit(awscli.__version__[0] != '2')",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CREDCHAIN_REQUIRE_AWSCLI_V2").is_none_or(|v| v != "1"),
+            "CREDCHAIN_REQUIRE_AWSCLI_V2=1 but {} cannot import the AWS CLI v2",
+            python.display()
+        );
+        eprintln!("configure sso differential skipped: no AWS CLI v2 (apt-get install awscli)");
+    }
+    ok.then_some((python, script))
+}
+
+/// Differential: the AWS CLI v2's own `aws configure sso` and credchain's,
+/// each in its own HOME against the same fake, both through a
+/// pseudo-terminal with the same answers (an existing sso-session, a valid
+/// cached token, two accounts: the first chosen, one role): the same texts
+/// in the same order and the same config file, byte for byte.
+#[cfg(unix)]
+#[test]
+fn wizard_matches_the_aws_cli_v2_on_a_terminal() {
+    let Some((python, script)) = aws_cli_v2() else {
+        return;
+    };
+    let sso = FakeSso::start();
+    sso.set_accounts(vec![
+        FakeAccount::new("555555555555", "First", &["Only"]),
+        FakeAccount::new("666666666666", "Second", &["Other"]),
+    ]);
+    let run = |aws: bool| {
+        // No cursor-position requests: an answer typed while prompt_toolkit
+        // waits for one is eaten as the terminal's reply.
+        let env = env_for(&sso, SESSION)
+            .env("AWS_PAGER", "")
+            .env("PROMPT_TOOLKIT_NO_CPR", "1")
+            .env("CREDCHAIN_FAKE_SSO", &sso.url());
+        seed_token(&env, "seeded-token");
+        let program = if aws {
+            python.as_path()
+        } else {
+            Path::new(CREDCHAIN)
+        };
+        let mut cmd = env.command(program);
+        if aws {
+            cmd.arg(&script);
+        }
+        cmd.args(["configure", "sso", "--profile", "diff"]);
+        let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+        let mut seen = Vec::new();
+        let mut step = |p: &mut rexpect::session::PtySession, want: &str, answer: Option<&str>| {
+            p.exp_string(want)
+                .unwrap_or_else(|e| panic!("{}: {want:?}: {e}", program.display()));
+            seen.push(want.to_owned());
+            if let Some(a) = answer {
+                // prompt_toolkit reads keys once its prompt is drawn.
+                std::thread::sleep(Duration::from_millis(300));
+                p.send(a).expect("send");
+                p.send("\r").expect("send");
+                p.flush().expect("flush");
+            }
+        };
+        // prompt_toolkit draws the prompt's trailing space apart from its
+        // text (terminal codes between), so prompts are matched without it.
+        step(&mut p, "SSO session name (Recommended):", Some("corp"));
+        step(&mut p, "There are 2 AWS accounts available to you.", None);
+        // The AWS CLI's menu starts on the first entry; ours takes its number.
+        let pick = if aws { "" } else { "1" };
+        step(&mut p, "555555555555", Some(pick));
+        step(&mut p, "Using the account ID 555555555555", None);
+        step(&mut p, "The only role available to you is: Only", None);
+        step(&mut p, "Using the role name \"Only\"", None);
+        step(
+            &mut p,
+            "CLI default client Region [None]:",
+            Some("eu-west-1"),
+        );
+        step(&mut p, "CLI default output format [None]:", Some("json"));
+        step(
+            &mut p,
+            "To use this profile, specify the profile name using --profile, as shown:",
+            None,
+        );
+        step(&mut p, "aws s3 ls --profile diff", None);
+        p.exp_eof().expect("eof");
+        (seen, read(&env, ".aws/config"))
+    };
+    let theirs = run(true);
+    let ours = run(false);
+    assert_eq!(ours.0, theirs.0, "the same texts in the same order");
+    // The one difference: credchain's editor puts a blank line before a
+    // section it appends (as every credchain write does); the AWS CLI's
+    // writer does not.
+    assert_eq!(
+        ours.1,
+        theirs.1.replace("\n[profile diff]", "\n\n[profile diff]")
+    );
+    assert!(!theirs.1.contains("\n\n["), "{}", theirs.1);
+    assert!(ours.1.ends_with(
+        "[profile diff]\nsso_session = corp\nsso_account_id = 555555555555\n\
+         sso_role_name = Only\nregion = eu-west-1\noutput = json\n"
+    ));
+}
