@@ -305,17 +305,14 @@ pub(crate) fn sso(global: &GlobalArgs, args: &ConfigureSsoArgs) -> u8 {
     finish(wizard(global, args))
 }
 
+/// The login to run if one is needed, and why credchain chose its flow.
 fn login_options(
     target: &LoginTarget,
     args: &ConfigureSsoArgs,
     env: &dyn credchain::os::Env,
-    ui: &TerminalUi,
-) -> LoginOptions {
+) -> (LoginOptions, Option<String>) {
     let (flow, why) = login::choose_flow(target, args.use_device_code, env);
-    if let Some(why) = why {
-        login::LoginUi::note(ui, &why);
-    }
-    LoginOptions::new(flow, !args.no_browser)
+    (LoginOptions::new(flow, !args.no_browser), why)
 }
 
 /// The AWS CLI v2's `ConfigureSSOCommand._run_main`.
@@ -405,17 +402,18 @@ fn wizard(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop> {
     // Log in (or reuse a valid cached token), then list.
     let os = session.os();
     let ui = TerminalUi::new(global.debug, os.env.clone());
-    let opts = login_options(&target, args, &*os.env, &ui);
+    let (opts, why) = login_options(&target, args, &*os.env);
     let access = OidcAccess {
         os,
         net: session.network(),
         files,
         client_profile: files.profile("default"),
     };
-    let token = sso_configure::token(&access, &target, force_login, &opts, &ui).map_err(|e| {
-        ui.clear();
-        Stop::Code(super::fail(&e, global))
-    })?;
+    let token = sso_configure::token(&access, &target, force_login, &opts, why.as_deref(), &ui)
+        .map_err(|e| {
+            ui.clear();
+            Stop::Code(super::fail(&e, global))
+        })?;
     ui.clear();
     let portal = sso_configure::portal(&access, &target.region)
         .map_err(|e| Stop::Code(super::fail(&e, global)))?;
@@ -582,7 +580,7 @@ fn populate_run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop
         login::target_for_session(files, &name).map_err(|e| Stop::Code(super::fail(&e, global)))?;
     let os = session.os();
     let ui = TerminalUi::new(global.debug, os.env.clone());
-    let opts = login_options(&target, args, &*os.env, &ui);
+    let (opts, why) = login_options(&target, args, &*os.env);
     let access = OidcAccess {
         os,
         net: session.network(),
@@ -590,10 +588,11 @@ fn populate_run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop
         client_profile: files.profile("default"),
     };
     let fail = |e: &Error| Stop::Code(super::fail(e, global));
-    let token = sso_configure::token(&access, &target, false, &opts, &ui).map_err(|e| {
-        ui.clear();
-        fail(&e)
-    })?;
+    let token =
+        sso_configure::token(&access, &target, false, &opts, why.as_deref(), &ui).map_err(|e| {
+            ui.clear();
+            fail(&e)
+        })?;
     ui.clear();
     let portal = sso_configure::portal(&access, &target.region).map_err(|e| fail(&e))?;
     let list: Vec<Assignment> =

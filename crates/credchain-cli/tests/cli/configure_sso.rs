@@ -188,6 +188,47 @@ fn wizard_through_stdin_creates_the_session_logs_in_and_writes_the_profile() {
     assert!(!out.contains("good-login-1") && !run.stderr.contains("good-login-1"));
 }
 
+/// No session name: the AWS CLI's legacy-format warning, the start URL and
+/// region go into the profile, and the login is the device flow (legacy
+/// profiles have no other, P-SSO-9).
+#[test]
+fn wizard_without_a_session_name_writes_a_legacy_profile() {
+    let sso = FakeSso::start();
+    sso.set_accounts(vec![FakeAccount::new("777777777777", "Old", &["Legacy"])]);
+    let env = env_for(&sso, "");
+    let answers = format!("\n{START_URL}\nus-east-1\n\n\nlegacy\n");
+    let run = run_approving(&env, &sso, &["configure", "sso", "--debug"], &answers);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with(
+            "SSO session name (Recommended): WARNING: Configuring using legacy format (e.g. \
+             without an SSO session).\nConsider re-running \"configure sso\" command and \
+             providing a session name.\nSSO start URL [None]: SSO region [None]: "
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        read(&env, ".aws/config"),
+        "[profile legacy]\nsso_start_url = https://d-1.awsapps.com/start\n\
+         sso_region = us-east-1\nsso_account_id = 777777777777\nsso_role_name = Legacy\n"
+    );
+    // --debug says what happens, never the token or the client secret.
+    for secret in ["good-login-1", "rt-login-1", "csecret-1"] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{secret} leaked:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    let (ak, ..) = role_credentials_for("good-login-1", "Legacy", "777777777777");
+    assert_eq!(
+        botocore_resolves(&env, &["legacy"]),
+        [("legacy".to_owned(), "sso".to_owned(), ak)]
+    );
+}
+
 /// An existing sso-session and a valid cached token: no login, no URL
 /// prompts; one account and one role are taken with the AWS CLI's words;
 /// `--profile` names the profile (no name prompt).
@@ -528,6 +569,23 @@ fn populate_refuses_bad_input_without_writing() {
     );
     let run = env.credchain(&["configure", "sso", "--populate"]);
     run.expect_code(2);
+    // --debug on a good run: no token, no client secret.
+    let run = env.credchain(&[
+        "configure",
+        "sso",
+        "--populate",
+        "--sso-session",
+        "corp",
+        "--dry-run",
+        "--debug",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("6 account/role pairs listed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.combined().contains("seeded-token") && !run.combined().contains("csecret"));
     seed_token(&env, "unauthorized-token");
     let run = env.credchain(&["configure", "sso", "--populate", "--sso-session", "corp"]);
     run.expect_code(255);

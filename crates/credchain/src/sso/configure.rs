@@ -26,12 +26,14 @@ pub struct ConfigureToken {
 /// [`login::EXPIRY_WINDOW_SECONDS`] left and `force_login` is false
 /// (`SSOTokenFetcher._is_expired`), else a login with `opts`. The AWS CLI
 /// forces the login for a new sso-session, so that an older token cached
-/// under the same name is never used for it.
+/// under the same name is never used for it. `flow_note` (why this flow,
+/// from [`login::choose_flow`]) is shown only when a login happens.
 pub fn token(
     access: &OidcAccess<'_>,
     target: &LoginTarget,
     force_login: bool,
     opts: &LoginOptions,
+    flow_note: Option<&str>,
     ui: &dyn LoginUi,
 ) -> Result<ConfigureToken, Error> {
     let os = access.os;
@@ -56,6 +58,9 @@ pub fn token(
             },
             login: None,
         });
+    }
+    if let Some(n) = flow_note {
+        ui.note(n);
     }
     let outcome = login::login(access, target, opts, ui)?;
     let doc = load().ok_or_else(|| Error::Unhandled {
