@@ -705,7 +705,7 @@ fn wizard_matches_the_aws_cli_v2_on_a_terminal() {
     assert_eq!(ours.0, theirs.0, "the same texts in the same order");
     // The one difference: credchain's editor puts a blank line before a
     // section it appends (as every credchain write does); the AWS CLI's
-    // writer does not.
+    // writer does not (P-CLI-4).
     assert_eq!(
         ours.1,
         theirs.1.replace("\n[profile diff]", "\n\n[profile diff]")
