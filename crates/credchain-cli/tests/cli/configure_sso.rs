@@ -716,3 +716,46 @@ fn wizard_matches_the_aws_cli_v2_on_a_terminal() {
          sso_role_name = Only\nregion = eu-west-1\noutput = json\n"
     ));
 }
+
+/// Populate without a cached token logs in first (the device flow,
+/// approved by the test), then writes every profile, named by a template.
+#[test]
+fn populate_logs_in_when_no_token_is_cached() {
+    let sso = fake();
+    let env = env_for(&sso, SESSION);
+    let run = run_approving(
+        &env,
+        &sso,
+        &[
+            "configure",
+            "sso",
+            "--populate",
+            "--sso-session",
+            "corp",
+            "--profile-template",
+            "{sso_session}.{account_id}.{role_name}",
+        ],
+        "",
+    );
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("Then enter the code:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("6 profile(s) created"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(sso.tokens_issued(), 1);
+    let (ak, ..) = role_credentials_for("good-login-1", "ReadOnly", "333333333333");
+    assert_eq!(
+        botocore_resolves(&env, &["corp.333333333333.ReadOnly"]),
+        [(
+            "corp.333333333333.ReadOnly".to_owned(),
+            "sso".to_owned(),
+            ak
+        )]
+    );
+}
