@@ -226,6 +226,8 @@ fn device_login_no_browser_approved_by_a_test_client() {
         "{}",
         run.stderr
     );
+    // stderr is a pipe here: no progress indicator.
+    assert!(!run.stderr.contains("waiting for the authorization"));
     assert_no_secrets(&run);
     assert_eq!(
         (
@@ -264,6 +266,32 @@ fn device_login_no_browser_approved_by_a_test_client() {
         v
     });
     assert_session_valid_and_usable(&env, "good-login-1");
+}
+
+#[cfg(unix)]
+#[test]
+fn progress_indicator_on_a_terminal() {
+    let sso = FakeSso::start();
+    let env = env_for(&sso, CONFIG);
+    let mut cmd = env.command(Path::new(CREDCHAIN));
+    cmd.args([
+        "sso",
+        "login",
+        "--profile",
+        "dev",
+        "--use-device-code",
+        "--no-browser",
+    ]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    p.exp_string("Then enter the code:").expect("the code");
+    // Unapproved: credchain polls every second and draws its spinner.
+    p.exp_string("waiting for the authorization")
+        .expect("spinner");
+    assert!(sso.approve_user_code("ABCD-0001"));
+    p.exp_string(&format!("Successfully logged into Start URL: {START_URL}"))
+        .expect("success");
+    p.exp_eof().expect("eof");
+    assert_eq!(sso.tokens_issued(), 1);
 }
 
 #[test]
