@@ -109,7 +109,13 @@ impl Asker {
     /// Picks one of `items` (shown as `shown`): the only one is taken
     /// without a question by the caller; here a numbered list, then a
     /// number or the item itself.
-    fn pick(&mut self, what: &str, items: &[String], shown: &[String]) -> Result<usize, Stop> {
+    fn pick(
+        &mut self,
+        what: &str,
+        item: &str,
+        items: &[String],
+        shown: &[String],
+    ) -> Result<usize, Stop> {
         let mut list = String::new();
         for (i, s) in shown.iter().enumerate() {
             let _ = writeln!(
@@ -125,9 +131,7 @@ impl Asker {
         let check = |a: &str| -> Result<(), String> {
             match choice(a, items) {
                 Some(_) => Ok(()),
-                None => Err(format!(
-                    "Enter a number from 1 to {n}, or the {what} itself"
-                )),
+                None => Err(format!("Enter a number from 1 to {n}, or the {item}")),
             }
         };
         let answer = self.ask(&prompt, None, Some(&check))?;
@@ -518,7 +522,7 @@ fn pick_account_and_role(
         ));
         let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
         let shown: Vec<String> = accounts.iter().map(display_account).collect();
-        match asker.pick("Account", &ids, &shown) {
+        match asker.pick("Account", "account ID", &ids, &shown) {
             Ok(i) => ids[i].clone(),
             Err(s) => return Ok(Picked::Stopped(finish(Err(s)))),
         }
@@ -542,7 +546,7 @@ fn pick_account_and_role(
             "There are {} roles available to you.\n",
             roles.len()
         ));
-        match asker.pick("Role", &roles, &roles) {
+        match asker.pick("Role", "role name", &roles, &roles) {
             Ok(i) => roles[i].clone(),
             Err(s) => return Ok(Picked::Stopped(finish(Err(s)))),
         }

@@ -299,7 +299,7 @@ fn wizard_on_a_terminal_asks_again_after_a_wrong_choice() {
         .expect("list");
     p.exp_string("Account (1-3): ").expect("account prompt");
     p.send_line("9").unwrap();
-    p.exp_string("Enter a number from 1 to 3, or the Account itself")
+    p.exp_string("Enter a number from 1 to 3, or the account ID")
         .expect("asked again");
     p.exp_string("Account (1-3): ")
         .expect("account prompt again");
