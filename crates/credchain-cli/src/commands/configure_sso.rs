@@ -4,7 +4,8 @@
 //! The prompts, their order, defaults and the texts printed between them
 //! are the AWS CLI v2's. Where it shows an arrow-key menu (more than one
 //! account or role), credchain prints a numbered list and asks for a
-//! number (or the account id / role name itself). Prompts go where
+//! number, the account id / role name itself, or words that match one
+//! entry (a long list is narrowed by typing part of a name). Prompts go where
 //! `credchain configure`'s go: to the terminal, or, when stdin is not a
 //! terminal, to stdout with one answer per line read from stdin, so a
 //! script can drive the wizard; a prompt without an answer there
@@ -128,14 +129,9 @@ impl Asker {
         say(&list);
         let n = items.len();
         let prompt = format!("{what} (1-{n}): ");
-        let check = |a: &str| -> Result<(), String> {
-            match choice(a, items) {
-                Some(_) => Ok(()),
-                None => Err(format!("Enter a number from 1 to {n}, or the {item}")),
-            }
-        };
-        let answer = self.ask(&prompt, None, Some(&check))?;
-        Ok(answer.and_then(|a| choice(&a, items)).unwrap_or(0))
+        let check = |a: &str| choice(a, items, shown, item).map(|_| ());
+        let answer = self.ask(&prompt, None, Some(&check))?.unwrap_or_default();
+        choice(&answer, items, shown, item).map_err(Stop::Msg)
     }
 }
 
@@ -144,14 +140,44 @@ fn say(text: &str) {
     output::out(text);
 }
 
-/// A list answer: a 1-based number, else the item itself.
-fn choice(answer: &str, items: &[String]) -> Option<usize> {
+/// A list answer: a 1-based number, the item itself (`items`), or words
+/// that all appear in exactly one entry as shown (any case): a long list
+/// of accounts can be narrowed by typing part of a name.
+fn choice(answer: &str, items: &[String], shown: &[String], item: &str) -> Result<usize, String> {
     if let Ok(i) = answer.parse::<usize>()
         && (1..=items.len()).contains(&i)
     {
-        return Some(i - 1);
+        return Ok(i - 1);
     }
-    items.iter().position(|x| x == answer)
+    if let Some(i) = items.iter().position(|x| x == answer) {
+        return Ok(i);
+    }
+    let words: Vec<String> = answer.split_whitespace().map(str::to_lowercase).collect();
+    let hits: Vec<usize> = if words.is_empty() {
+        Vec::new()
+    } else {
+        (0..shown.len())
+            .filter(|&i| {
+                let s = shown[i].to_lowercase();
+                words.iter().all(|w| s.contains(w.as_str()))
+            })
+            .collect()
+    };
+    match hits.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "Enter a number from 1 to {}, the {item}, or part of it",
+            items.len()
+        )),
+        many => Err(format!(
+            "`{answer}` matches {}: {}",
+            many.len(),
+            many.iter()
+                .map(|&i| format!("{}) {}", i + 1, shown[i]))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
 }
 
 /// The AWS CLI's `display_account`.

@@ -299,11 +299,17 @@ fn wizard_on_a_terminal_asks_again_after_a_wrong_choice() {
         .expect("list");
     p.exp_string("Account (1-3): ").expect("account prompt");
     p.send_line("9").unwrap();
-    p.exp_string("Enter a number from 1 to 3, or the account ID")
+    p.exp_string("Enter a number from 1 to 3, the account ID, or part of it")
         .expect("asked again");
     p.exp_string("Account (1-3): ")
         .expect("account prompt again");
-    p.send_line("333333333333").unwrap();
+    // Words every entry has: the matches are shown, asked again.
+    p.send_line("Example COM").unwrap();
+    p.exp_string("`Example COM` matches 3: 1) Dev, dev@example.com (111111111111); 2) Prod")
+        .expect("ambiguous");
+    p.exp_string("Account (1-3): ")
+        .expect("account prompt again");
+    p.send_line("sandbox TEAM").unwrap();
     p.exp_string("Using the account ID 333333333333").unwrap();
     p.exp_string("Role (1-2): ").unwrap();
     p.send_line("1").unwrap();
