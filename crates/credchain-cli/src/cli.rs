@@ -255,6 +255,42 @@ pub(crate) struct SsoLoginArgs {
     pub(crate) no_browser: bool,
 }
 
+/// `configure sso` flags: the AWS CLI v2's login flags, and credchain's
+/// `--populate` mode.
+// Each bool is an independent switch.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Args, Clone)]
+pub(crate) struct ConfigureSsoArgs {
+    /// Write one profile per (account, role) the sso-session's sign-in can
+    /// use, instead of prompting for one (needs --sso-session; --region
+    /// sets each profile's region).
+    #[arg(long, requires = "sso_session")]
+    pub(crate) populate: bool,
+    /// The sso-session to populate profiles for (an `[sso-session NAME]`
+    /// section; `credchain configure sso-session` creates one).
+    #[arg(long, value_name = "NAME", requires = "populate")]
+    pub(crate) sso_session: Option<String>,
+    /// Profile names for --populate: `{account_name}`, `{account_id}`,
+    /// `{role_name}`, `{sso_session}` (default `{account_name}-{role_name}`).
+    #[arg(long, value_name = "TEMPLATE", requires = "populate")]
+    pub(crate) profile_template: Option<String>,
+    /// With --populate: remove the profiles an earlier --populate of this
+    /// sso-session generated for roles the sign-in no longer sees (never a
+    /// hand-written profile).
+    #[arg(long, requires = "populate")]
+    pub(crate) prune: bool,
+    /// With --populate: print the unified diff of the config file instead
+    /// of writing it.
+    #[arg(long, requires = "populate")]
+    pub(crate) dry_run: bool,
+    /// Log in with the device code flow (a code to confirm on any device).
+    #[arg(long)]
+    pub(crate) use_device_code: bool,
+    /// Do not open a browser for the login: print the URL to open.
+    #[arg(long)]
+    pub(crate) no_browser: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum StsCommand {
     /// Print the account, user id and ARN of the resolved credentials.
@@ -302,6 +338,13 @@ pub(crate) enum ConfigureCommand {
     /// Get MFA session credentials (STS GetSessionToken with --profile's keys)
     /// and write them to another profile of the credentials file.
     MfaLogin(crate::commands::mfa_login::MfaLoginArgs),
+    /// Create or update a profile that gets its credentials from IAM
+    /// Identity Center (the AWS CLI v2's `aws configure sso` prompts); with
+    /// `--populate`, one profile per account and role the sign-in can use.
+    Sso(ConfigureSsoArgs),
+    /// Create or update an `[sso-session NAME]` section (the AWS CLI v2's
+    /// `aws configure sso-session` prompts).
+    SsoSession,
     /// Print the resolved credentials for other tools.
     ExportCredentials {
         /// Output format.
@@ -321,6 +364,8 @@ impl ConfigureCommand {
             ConfigureCommand::Unset { .. } => "configure unset",
             ConfigureCommand::Import { .. } => "configure import",
             ConfigureCommand::MfaLogin(_) => "configure mfa-login",
+            ConfigureCommand::Sso(_) => "configure sso",
+            ConfigureCommand::SsoSession => "configure sso-session",
             ConfigureCommand::ExportCredentials { .. } => "configure export-credentials",
         }
     }

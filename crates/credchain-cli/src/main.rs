@@ -104,6 +104,8 @@ fn main() -> ExitCode {
                 skip_invalid,
             }) => commands::configure_write::import(g, csv, profile_prefix, *skip_invalid),
             Some(ConfigureCommand::MfaLogin(args)) => commands::mfa_login::run(g, args),
+            Some(ConfigureCommand::Sso(args)) => commands::configure_sso::sso(g, args),
+            Some(ConfigureCommand::SsoSession) => commands::configure_sso::sso_session(g),
             Some(ConfigureCommand::ExportCredentials { format }) => {
                 commands::configure::export_credentials(g, *format)
             }

@@ -774,6 +774,142 @@ impl Document {
             self.commit(new_text, section, key, &Expect::Absent)
         }
     }
+
+    /// Appends a new `[section]` (after one blank line) holding `comments`
+    /// (full-line comments, each written as given, e.g. `# made by x`) and
+    /// then `key = value` for each of `props`. A section that exists already
+    /// is left alone (`Ok(false)`). The result must read back as the old
+    /// document plus exactly that section, last, with exactly those options.
+    pub fn add_section(
+        &mut self,
+        section: &str,
+        comments: &[&str],
+        props: &[(&str, &str)],
+    ) -> Result<bool, EditError> {
+        check_section(section)?;
+        for c in comments {
+            if !c.starts_with(['#', ';']) || c.contains(is_py_line_break) {
+                return Err(EditError::InvalidValue {
+                    key: "(comment)".into(),
+                    reason: "a comment is one line starting with `#` or `;`",
+                });
+            }
+        }
+        for (k, v) in props {
+            check_key(k, false)?;
+            check_value(k, v, false)?;
+        }
+        let before = self.sections().map_err(EditError::Unparseable)?;
+        if self.has_section(section) {
+            return Ok(false);
+        }
+        let mut lines: Vec<String> = comments.iter().map(|c| (*c).to_owned()).collect();
+        lines.extend(props.iter().map(|(k, v)| {
+            let v = text::py_strip(v);
+            if v.is_empty() {
+                format!("{k} =")
+            } else {
+                format!("{k} = {v}")
+            }
+        }));
+        let mut w = Work::new(self);
+        self.insert_in_section(&mut w, section, &lines);
+        let new_text = w.into_text();
+        let doc = Document::from_string(new_text);
+        let after = doc
+            .sections()
+            .map_err(|_| EditError::WouldChangeOtherLines)?;
+        let (last, rest) = after
+            .sections
+            .split_last()
+            .ok_or(EditError::WouldChangeOtherLines)?;
+        let same_rest = entries_eq(&before.defaults, &after.defaults)
+            && rest.len() == before.sections.len()
+            && rest
+                .iter()
+                .zip(&before.sections)
+                .all(|(a, b)| a.name == b.name && entries_eq(&a.entries, &b.entries));
+        if !same_rest || last.name != section {
+            return Err(EditError::WouldChangeOtherLines);
+        }
+        let got: Vec<(&str, &str)> = last
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_str()))
+            .collect();
+        let want: Vec<(String, String)> = props
+            .iter()
+            .map(|(k, v)| (text::py_lower(k), text::py_strip(v).to_owned()))
+            .collect();
+        if got.len() != want.len()
+            || got
+                .iter()
+                .zip(&want)
+                .any(|((gk, gv), (wk, wv))| gk != wk || gv != wv)
+        {
+            return Err(EditError::NotRepresentable {
+                key: section.to_owned(),
+            });
+        }
+        *self = doc;
+        Ok(true)
+    }
+
+    /// Removes `[section]`: its header and every line up to its last
+    /// option (with the comments among them), plus the one blank line
+    /// before the header when a blank line or the end of the file follows.
+    /// Comments and blank lines after its last option are kept: they
+    /// usually introduce the next section. A missing section is not an
+    /// error. The result must read back as the old document without that
+    /// section, else nothing is changed.
+    pub fn remove_section(&mut self, section: &str) -> Result<bool, EditError> {
+        let before = self.sections().map_err(EditError::Unparseable)?;
+        let Some(&(header, end)) = self.blocks(section).last() else {
+            return Ok(false);
+        };
+        let last = (header + 1..end)
+            .rev()
+            .find(|&i| !matches!(self.tags[i], Tag::Blank | Tag::Comment))
+            .unwrap_or(header);
+        let mut from = header;
+        let next_blank_or_end = last + 1 >= self.line_count() || self.tags[last + 1] == Tag::Blank;
+        if header > 0 && self.tags[header - 1] == Tag::Blank && next_blank_or_end {
+            from = header - 1;
+        }
+        let mut w = Work::new(self);
+        w.replace(from..last + 1, Vec::new());
+        let new_text = w.into_text();
+        let doc = Document::from_string(new_text);
+        let after = doc
+            .sections()
+            .map_err(|_| EditError::WouldChangeOtherLines)?;
+        let kept: Vec<&crate::Section> = before
+            .sections
+            .iter()
+            .filter(|s| s.name != section)
+            .collect();
+        let same = entries_eq(&before.defaults, &after.defaults)
+            && kept.len() == after.sections.len()
+            && kept
+                .iter()
+                .zip(&after.sections)
+                .all(|(b, a)| a.name == b.name && entries_eq(&a.entries, &b.entries));
+        if !same {
+            return Err(EditError::WouldChangeOtherLines);
+        }
+        *self = doc;
+        Ok(true)
+    }
+}
+
+/// Whether two option lists hold the same `(name, value)` pairs in the same
+/// order (line numbers do not count).
+fn entries_eq(a: &[crate::Entry], b: &[crate::Entry]) -> bool {
+    a.len() == b.len()
+        && a
+            .iter()
+            .zip(b)
+            .all(|(x, y)| x.name == y.name && x.value == y.value)
 }
 
 #[cfg(test)]

@@ -477,3 +477,52 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn add_section_appends_comments_and_options_and_nothing_else() {
+    let before = "# top\n[default]\nregion = x\n; trailing";
+    let mut d = Document::parse(before);
+    let added = d
+        .add_section(
+            "profile a b",
+            &["# made by a tool"],
+            &[("k", "v"), ("empty", "")],
+        )
+        .unwrap();
+    assert!(added);
+    assert_eq!(
+        d.to_string(),
+        "# top\n[default]\nregion = x\n; trailing\n\n[profile a b]\n# made by a tool\nk = v\nempty =\n"
+    );
+    // An existing section is left alone.
+    assert_eq!(d.add_section("default", &[], &[("k", "v")]), Ok(false));
+    // CRLF files get CRLF lines.
+    let mut d = Document::parse("[a]\r\nk = v\r\n");
+    d.add_section("b", &["# c"], &[("x", "1")]).unwrap();
+    assert_eq!(d.to_string(), "[a]\r\nk = v\r\n\r\n[b]\r\n# c\r\nx = 1\r\n");
+    // Refusals change nothing.
+    let mut d = Document::parse("[a]\n");
+    assert!(d.add_section("b", &["not a comment"], &[]).is_err());
+    assert!(d.add_section("b\n", &[], &[]).is_err());
+    assert!(d.add_section("b", &[], &[("k", "two\nlines")]).is_err());
+    assert_eq!(d.to_string(), "[a]\n");
+}
+
+#[test]
+fn remove_section_takes_its_lines_and_keeps_the_neighbours() {
+    let base = "# top\n[default]\nregion = x\n";
+    let mut d = Document::parse(base);
+    d.add_section("profile g", &["# gen"], &[("k", "v")])
+        .unwrap();
+    assert_eq!(d.remove_section("profile g"), Ok(true));
+    assert_eq!(d.to_string(), base, "add then remove is the identity");
+    // In the middle: the comment introducing the next section stays.
+    let text = "[default]\nregion = x\n\n[profile g]\n# gen\nk = v\n  more\n\n# about h\n[profile h]\nk = w\n";
+    let mut d = Document::parse(text);
+    assert_eq!(d.remove_section("profile g"), Ok(true));
+    assert_eq!(
+        d.to_string(),
+        "[default]\nregion = x\n\n# about h\n[profile h]\nk = w\n"
+    );
+    assert_eq!(d.remove_section("profile g"), Ok(false));
+}

@@ -139,7 +139,7 @@ fn writer(session: &Session) -> ConfigWriter {
 
 /// How long a write waits for another writer's lock: `CREDCHAIN_LOCK_TIMEOUT`
 /// seconds (tests shorten it), else the library default (10 s).
-fn lock_timeout(session: &Session) -> Duration {
+pub(crate) fn lock_timeout(session: &Session) -> Duration {
     session
         .os()
         .env

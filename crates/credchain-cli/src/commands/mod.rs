@@ -1,6 +1,7 @@
 //! One module per command. Each returns an exit code.
 
 pub(crate) mod configure;
+pub(crate) mod configure_sso;
 pub(crate) mod configure_write;
 pub(crate) mod exec;
 pub(crate) mod explain;

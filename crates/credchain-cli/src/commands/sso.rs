@@ -166,7 +166,7 @@ pub(crate) fn logout(global: &GlobalArgs) -> u8 {
 /// The terminal side of a login: the AWS CLI's texts on stdout, credchain's
 /// remarks and `--debug` on stderr, a spinner on stderr when it is a
 /// terminal, browsers started as `BROWSER` (else `xdg-open`/`open`) says.
-struct TerminalUi {
+pub(crate) struct TerminalUi {
     debug: bool,
     spinner: bool,
     frame: AtomicUsize,
@@ -175,7 +175,19 @@ struct TerminalUi {
 }
 
 impl TerminalUi {
-    fn clear(&self) {
+    /// The UI of a login run from a command (`sso login`, `configure sso`).
+    pub(crate) fn new(debug: bool, env: std::sync::Arc<dyn credchain::os::Env>) -> TerminalUi {
+        TerminalUi {
+            debug,
+            spinner: std::io::stderr().is_terminal(),
+            frame: AtomicUsize::new(0),
+            drawn: AtomicBool::new(false),
+            env,
+        }
+    }
+
+    /// Removes the spinner line, if drawn.
+    pub(crate) fn clear(&self) {
         if self.drawn.swap(false, Ordering::SeqCst) {
             output::err("\r\x1b[K");
         }
@@ -255,13 +267,7 @@ pub(crate) fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> u8 {
         Err(e) => return super::fail(&e, global),
     };
     let os = session.os();
-    let ui = TerminalUi {
-        debug: global.debug,
-        spinner: std::io::stderr().is_terminal(),
-        frame: AtomicUsize::new(0),
-        drawn: AtomicBool::new(false),
-        env: os.env.clone(),
-    };
+    let ui = TerminalUi::new(global.debug, os.env.clone());
     if let [first, .., last] = target.profiles.as_slice() {
         ui.note(&format!(
             "profile {first} gets its credentials through source_profile from profile {last}, \

@@ -6,6 +6,7 @@
 mod bad_input;
 mod configure_eof;
 mod configure_read;
+mod configure_sso;
 mod configure_write;
 mod exec;
 mod explain;

@@ -6,6 +6,7 @@
 //! shlex, sub-properties, `[DEFAULT]` inheritance, merging) → [`ConfigFiles`].
 
 pub(crate) mod paths;
+pub mod populate;
 pub(crate) mod shlex;
 pub mod write;
 

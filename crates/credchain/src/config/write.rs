@@ -347,6 +347,37 @@ impl ConfigWriter {
         update_file(self.path(kind), edits)
     }
 
+    /// [`update_file_using`] on one of the files.
+    pub fn update_using(
+        &self,
+        kind: FileKind,
+        opts: &WriteOptions<'_>,
+        edit: &mut dyn FnMut(&mut Document) -> Result<bool, EditError>,
+    ) -> Result<WriteReport, WriteError> {
+        update_file_using(self.path(kind), opts, edit)
+    }
+
+    /// The file's current text as a write would start from it (`""` when
+    /// it is missing), read without the lock: for previews (`--dry-run`),
+    /// never for a read-modify-write. A file that is not a regular file,
+    /// is too large, or is not UTF-8 is an error, as for a write.
+    pub fn current_text(&self, kind: FileKind) -> Result<String, WriteError> {
+        let (target, _) = resolve_target(self.path(kind))?;
+        let mut opts = OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A FIFO is never waited on.
+            opts.custom_flags(crate::os::nonblock_flags());
+        }
+        match opts.open(&target) {
+            Ok(file) => read_locked(&file, &target).map(|(text, _)| text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(io_err("opening", &target)(e)),
+        }
+    }
+
     /// [`ConfigWriter::update`] with a lock timeout and wait notice, saying
     /// how the file was written.
     pub fn update_with(
@@ -449,6 +480,25 @@ pub fn update_file_with(
     edits: &[Edit],
     opts: &WriteOptions<'_>,
 ) -> Result<WriteReport, WriteError> {
+    update_file_using(path, opts, &mut |doc| {
+        let mut changed = false;
+        for e in edits {
+            changed |= e.apply(doc)?;
+        }
+        Ok(changed)
+    })
+}
+
+/// [`update_file_with`] for edits decided from the file's current text:
+/// `edit` runs under the lock on the parsed document (and, when the file
+/// is missing, first on an empty one to learn whether anything would be
+/// written) and says whether it changed it. One lock, one read, one
+/// write, however many sections it touches.
+pub fn update_file_using(
+    path: &Path,
+    opts: &WriteOptions<'_>,
+    edit: &mut dyn FnMut(&mut Document) -> Result<bool, EditError>,
+) -> Result<WriteReport, WriteError> {
     // Edit the file a symlink points at, as the AWS CLI's in-place write
     // does, rather than replacing the link; a dangling link's target is
     // created, as the AWS CLI creates it.
@@ -473,13 +523,10 @@ pub fn update_file_with(
         // Only create anything when something will be written: check the
         // edits against an empty file first.
         let mut probe = Document::parse("");
-        let mut changed = false;
-        for e in edits {
-            changed |= e.apply(&mut probe).map_err(|error| WriteError::Edit {
-                path: target.clone(),
-                error,
-            })?;
-        }
+        let changed = edit(&mut probe).map_err(|error| WriteError::Edit {
+            path: target.clone(),
+            error,
+        })?;
         if !changed {
             return Ok(unchanged);
         }
@@ -518,13 +565,10 @@ pub fn update_file_with(
             detail: d.message(),
         });
     }
-    let mut changed = false;
-    for e in edits {
-        changed |= e.apply(&mut doc).map_err(|error| WriteError::Edit {
-            path: target.clone(),
-            error,
-        })?;
-    }
+    let changed = edit(&mut doc).map_err(|error| WriteError::Edit {
+        path: target.clone(),
+        error,
+    })?;
     if !changed {
         return Ok(unchanged);
     }

@@ -409,6 +409,82 @@ impl<'a> SsoClient<'a> {
         }))
     }
 
+    /// One page of the portal's `ListAccounts` (`GET /assignment/accounts`
+    /// with the bearer token; `next_token` and `max_result` in the query,
+    /// in the model's member order, as botocore sends them): the accounts
+    /// and the `nextToken` of the next page.
+    pub fn list_accounts_page(
+        &self,
+        access_token: &str,
+        next_token: Option<&str>,
+        max_results: Option<u32>,
+    ) -> Result<(Vec<AccountInfo>, Option<String>), Error> {
+        const OP: &str = "ListAccounts";
+        let url = self.url(&format!(
+            "/assignment/accounts{}",
+            page_query(next_token, max_results, &[])
+        ));
+        let req = Request::new(HttpMethod::Get, url).header("x-amz-sso_bearer_token", access_token);
+        let body = json_body(&self.send(OP, req)?);
+        let accounts = list_of(&body, "accountList")
+            .iter()
+            .filter_map(|a| {
+                let s = |k: &str| a.get(k).and_then(Json::as_str).map(str::to_owned);
+                Some(AccountInfo {
+                    account_id: s("accountId")?,
+                    account_name: s("accountName"),
+                    email_address: s("emailAddress"),
+                })
+            })
+            .collect();
+        Ok((accounts, next_of(&body)))
+    }
+
+    /// One page of the portal's `ListAccountRoles` (`GET
+    /// /assignment/roles`): the role names and the next page's token.
+    pub fn list_account_roles_page(
+        &self,
+        access_token: &str,
+        account_id: &str,
+        next_token: Option<&str>,
+        max_results: Option<u32>,
+    ) -> Result<(Vec<String>, Option<String>), Error> {
+        const OP: &str = "ListAccountRoles";
+        let url = self.url(&format!(
+            "/assignment/roles{}",
+            page_query(next_token, max_results, &[("account_id", account_id)])
+        ));
+        let req = Request::new(HttpMethod::Get, url).header("x-amz-sso_bearer_token", access_token);
+        let body = json_body(&self.send(OP, req)?);
+        let roles = list_of(&body, "roleList")
+            .iter()
+            .filter_map(|r| r.get("roleName").and_then(Json::as_str).map(str::to_owned))
+            .collect();
+        Ok((roles, next_of(&body)))
+    }
+
+    /// Every account the token can see: `ListAccounts` page after page
+    /// (botocore's paginator: `nextToken` in, `nextToken` out; the same
+    /// token twice is its `PaginationError`, so a portal that loops cannot
+    /// hang us).
+    pub fn list_accounts(&self, access_token: &str) -> Result<Vec<AccountInfo>, Error> {
+        paginate("ListAccounts", |next| {
+            self.list_accounts_page(access_token, next, None)
+        })
+    }
+
+    /// Every role of `account_id` the token can use (`ListAccountRoles`,
+    /// paginated as [`SsoClient::list_accounts`]).
+    pub fn list_account_roles(
+        &self,
+        access_token: &str,
+        account_id: &str,
+    ) -> Result<Vec<String>, Error> {
+        paginate("ListAccountRoles", |next| {
+            self.list_account_roles_page(access_token, account_id, next, None)
+        })
+    }
+
     /// The portal's `Logout` (`POST /logout` with the bearer token): ends
     /// the sign-in session the token belongs to.
     pub fn logout(&self, access_token: &str) -> Result<(), Error> {
@@ -484,6 +560,86 @@ impl<'a> SsoClient<'a> {
         let resp = self.send(OP, req)?;
         Ok(json_body(&resp))
     }
+}
+
+/// One account of `ListAccounts` (`accountName` and `emailAddress` may be
+/// missing, as the AWS CLI's `display_account` allows).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountInfo {
+    /// `accountId`.
+    pub account_id: String,
+    /// `accountName`.
+    pub account_name: Option<String>,
+    /// `emailAddress`.
+    pub email_address: Option<String>,
+}
+
+/// The query of a paginated portal call: the model's member order
+/// (`nextToken` → `next_token`, `maxResults` → `max_result`, then the
+/// operation's own members).
+fn page_query(next_token: Option<&str>, max_results: Option<u32>, rest: &[(&str, &str)]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(t) = next_token {
+        parts.push(format!("next_token={}", percent_encode(t)));
+    }
+    if let Some(m) = max_results {
+        parts.push(format!("max_result={m}"));
+    }
+    for (k, v) in rest {
+        parts.push(format!("{k}={}", percent_encode(v)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn list_of<'b>(body: &'b Map<String, Json>, key: &str) -> &'b [Json] {
+    body.get(key)
+        .and_then(Json::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn next_of(body: &Map<String, Json>) -> Option<String> {
+    body.get("nextToken")
+        .and_then(Json::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// At most this many pages are read of one listing.
+const MAX_PAGES: usize = 10_000;
+
+/// Reads pages until one has no `nextToken`.
+fn paginate<T>(
+    operation: &str,
+    mut page: impl FnMut(Option<&str>) -> Result<(Vec<T>, Option<String>), Error>,
+) -> Result<Vec<T>, Error> {
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..MAX_PAGES {
+        let (items, token) = page(next.as_deref())?;
+        out.extend(items);
+        match token {
+            None => return Ok(out),
+            Some(t) if !seen.insert(t.clone()) => {
+                return Err(Error::Unhandled {
+                    class: "PaginationError",
+                    message: format!(
+                        "Error during pagination: The same next token was received twice \
+                         ({operation})"
+                    ),
+                });
+            }
+            Some(t) => next = Some(t),
+        }
+    }
+    Err(Error::Unhandled {
+        class: "PaginationError",
+        message: format!("{operation}: more than {MAX_PAGES} pages"),
+    })
 }
 
 /// A 2xx restJson body as botocore's parser sees it: an object, `{}` when

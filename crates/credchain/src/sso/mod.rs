@@ -21,6 +21,7 @@
 //! retried for 60 s within the process.
 
 pub mod client;
+pub mod configure;
 pub mod lock;
 pub mod login;
 pub mod manage;

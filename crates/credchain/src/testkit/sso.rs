@@ -26,6 +26,13 @@
 //! * Tokens issued by a login are `good-login-<n>` (8 h) with refresh
 //!   token `rt-login-<n>`; [`FakeSso::tokens_issued`] counts them.
 //!
+//! Account listings (`configure sso`): `ListAccounts` and `ListAccountRoles`
+//! serve the accounts given to [`FakeSso::set_accounts`] in pages of
+//! [`FakeSso::set_page_size`] items (default 2; a client's `max_result`
+//! makes them smaller), with `nextToken` `page-<offset>`; the bearer token's
+//! faults below apply to them too, and an unknown account is 404
+//! `ResourceNotFoundException`.
+//!
 //! Its answers are a pure function of the request, so credchain and
 //! botocore (the differential tests) get the same ones; faults are chosen
 //! by the token's prefix:
@@ -138,6 +145,37 @@ struct State {
     logout: AtomicUsize,
     delay_ms: AtomicU64,
     logged_out: Mutex<Vec<String>>,
+    accounts: Mutex<Vec<FakeAccount>>,
+    page_size: AtomicUsize,
+    list_calls: AtomicUsize,
+}
+
+/// An account the fake lists, with its roles in listing order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeAccount {
+    /// `accountId`.
+    pub id: String,
+    /// `accountName` (omitted from the answer when `None`).
+    pub name: Option<String>,
+    /// `emailAddress` (omitted when `None`).
+    pub email: Option<String>,
+    /// The role names.
+    pub roles: Vec<String>,
+}
+
+impl FakeAccount {
+    /// An account with a name, an e-mail address derived from it and roles.
+    pub fn new(id: &str, name: &str, roles: &[&str]) -> FakeAccount {
+        FakeAccount {
+            id: id.to_owned(),
+            name: Some(name.to_owned()),
+            email: Some(format!(
+                "{}@example.com",
+                name.to_ascii_lowercase().replace(' ', ".")
+            )),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
 }
 
 /// The fake portal + SSO-OIDC server. Stops when dropped.
@@ -226,27 +264,8 @@ fn portal(req: &Recorded) -> Reply {
     let token = req.header("x-amz-sso_bearer_token").unwrap_or_default();
     let role = query(&req.path, "role_name").unwrap_or_default();
     let account = query(&req.path, "account_id").unwrap_or_default();
-    if token.is_empty() || token.starts_with("unauthorized") {
-        return error_reply(
-            401,
-            "UnauthorizedException",
-            "Session token not found or invalid",
-        );
-    }
-    if token.starts_with("forbidden") {
-        return error_reply(403, "ForbiddenException", "No access");
-    }
-    if token.starts_with("throttle") {
-        return error_reply(429, "TooManyRequestsException", "Rate exceeded");
-    }
-    if token.starts_with("servererror") {
-        return Reply::Respond(500, String::new());
-    }
-    if token.starts_with("malformed") {
-        return Reply::Respond(200, "<html>this is not JSON".into());
-    }
-    if token.starts_with("blackhole") {
-        return Reply::BlackHole;
+    if let Some(r) = token_fault(token) {
+        return r;
     }
     if token.starts_with("slow") {
         std::thread::sleep(SLOW);
@@ -259,6 +278,106 @@ fn portal(req: &Recorded) -> Reply {
             "sessionToken": st, "expiration": ROLE_EXPIRATION_MS}})
         .to_string(),
     )
+}
+
+/// The portal's bearer-token faults (see the module docs), if any.
+fn token_fault(token: &str) -> Option<Reply> {
+    if token.is_empty() || token.starts_with("unauthorized") {
+        return Some(error_reply(
+            401,
+            "UnauthorizedException",
+            "Session token not found or invalid",
+        ));
+    }
+    if token.starts_with("forbidden") {
+        return Some(error_reply(403, "ForbiddenException", "No access"));
+    }
+    if token.starts_with("throttle") {
+        return Some(error_reply(
+            429,
+            "TooManyRequestsException",
+            "Rate exceeded",
+        ));
+    }
+    if token.starts_with("servererror") {
+        return Some(Reply::Respond(500, String::new()));
+    }
+    if token.starts_with("malformed") {
+        return Some(Reply::Respond(200, "<html>this is not JSON".into()));
+    }
+    if token.starts_with("blackhole") {
+        return Some(Reply::BlackHole);
+    }
+    None
+}
+
+/// One page of `items` for a listing request, and the next page's token.
+fn page_of<T: Clone>(req: &Recorded, state: &State, items: &[T]) -> (Vec<T>, Option<String>) {
+    let size = state.page_size.load(Ordering::SeqCst).max(1);
+    let size = query(&req.path, "max_result")
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| *m > 0)
+        .map_or(size, |m| m.min(size));
+    let start = query(&req.path, "next_token")
+        .and_then(|t| {
+            t.strip_prefix("page-")
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .unwrap_or(0)
+        .min(items.len());
+    let end = (start + size).min(items.len());
+    let next = (end < items.len()).then(|| format!("page-{end}"));
+    (items[start..end].to_vec(), next)
+}
+
+fn list_accounts(req: &Recorded, state: &State) -> Reply {
+    state.list_calls.fetch_add(1, Ordering::SeqCst);
+    if let Some(r) = token_fault(req.header("x-amz-sso_bearer_token").unwrap_or_default()) {
+        return r;
+    }
+    let accounts = state.accounts.lock().map(|a| a.clone()).unwrap_or_default();
+    let (page, next) = page_of(req, state, &accounts);
+    let list: Vec<serde_json::Value> = page
+        .iter()
+        .map(|a| {
+            let mut o = serde_json::Map::new();
+            o.insert("accountId".into(), a.id.clone().into());
+            if let Some(n) = &a.name {
+                o.insert("accountName".into(), n.clone().into());
+            }
+            if let Some(e) = &a.email {
+                o.insert("emailAddress".into(), e.clone().into());
+            }
+            serde_json::Value::Object(o)
+        })
+        .collect();
+    let mut body = serde_json::json!({ "accountList": list });
+    if let Some(n) = next {
+        body["nextToken"] = n.into();
+    }
+    json_reply(200, None, &body.to_string())
+}
+
+fn list_roles(req: &Recorded, state: &State) -> Reply {
+    state.list_calls.fetch_add(1, Ordering::SeqCst);
+    if let Some(r) = token_fault(req.header("x-amz-sso_bearer_token").unwrap_or_default()) {
+        return r;
+    }
+    let account = query(&req.path, "account_id").unwrap_or_default();
+    let accounts = state.accounts.lock().map(|a| a.clone()).unwrap_or_default();
+    let Some(a) = accounts.iter().find(|a| a.id == account) else {
+        return error_reply(404, "ResourceNotFoundException", "No such account");
+    };
+    let (page, next) = page_of(req, state, &a.roles);
+    let list: Vec<serde_json::Value> = page
+        .iter()
+        .map(|r| serde_json::json!({"roleName": r, "accountId": a.id}))
+        .collect();
+    let mut body = serde_json::json!({ "roleList": list });
+    if let Some(n) = next {
+        body["nextToken"] = n.into();
+    }
+    json_reply(200, None, &body.to_string())
 }
 
 fn create_token(req: &Recorded, state: &State) -> Reply {
@@ -581,6 +700,7 @@ impl FakeSso {
     /// Starts the fake on `127.0.0.1:0`.
     pub fn start() -> FakeSso {
         let state = Arc::new(State::default());
+        state.page_size.store(2, Ordering::SeqCst);
         let s = Arc::clone(&state);
         let base = Arc::new(Mutex::new(String::new()));
         let b = Arc::clone(&base);
@@ -591,6 +711,8 @@ impl FakeSso {
                     s.get_role.fetch_add(1, Ordering::SeqCst);
                     portal(req)
                 }
+                ("GET", "/assignment/accounts") => list_accounts(req, &s),
+                ("GET", "/assignment/roles") => list_roles(req, &s),
                 ("POST", "/token") => create_token(req, &s),
                 ("POST", "/client/register") => register_client(req, &s),
                 ("POST", "/device_authorization") => {
@@ -691,6 +813,21 @@ impl FakeSso {
             u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
             Ordering::SeqCst,
         );
+    }
+    /// The accounts (and their roles) `ListAccounts` / `ListAccountRoles`
+    /// serve from now on.
+    pub fn set_accounts(&self, accounts: Vec<FakeAccount>) {
+        if let Ok(mut a) = self.state.accounts.lock() {
+            *a = accounts;
+        }
+    }
+    /// Items per listing page (at least 1).
+    pub fn set_page_size(&self, n: usize) {
+        self.state.page_size.store(n.max(1), Ordering::SeqCst);
+    }
+    /// `ListAccounts` + `ListAccountRoles` calls so far.
+    pub fn list_calls(&self) -> usize {
+        self.state.list_calls.load(Ordering::SeqCst)
     }
     /// Every request received, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {

@@ -400,3 +400,87 @@ fn a_black_hole_portal_ends_at_the_client_timeout() {
         start.elapsed()
     );
 }
+
+/// `ListAccounts` / `ListAccountRoles` (issue 14): every page read in
+/// order with botocore's query (`next_token`, `max_result`,
+/// `account_id`), the bearer header, and the portal's faults as botocore
+/// raises them (429 retried by the legacy retries, then its class; 401
+/// `UnauthorizedException`).
+#[test]
+fn account_listings_read_every_page_and_keep_botocore_errors() {
+    use credchain::testkit::sso::FakeAccount;
+    let sso = FakeSso::start();
+    sso.set_accounts(vec![
+        FakeAccount::new("111", "A", &["R1", "R2", "R3"]),
+        FakeAccount::new("222", "B", &["R4"]),
+        FakeAccount {
+            name: None,
+            email: None,
+            ..FakeAccount::new("333", "C", &[])
+        },
+    ]);
+    sso.set_page_size(2);
+    let env = MapEnv::from_pairs([("AWS_ENDPOINT_URL_SSO", sso.url())]);
+    let os = Os {
+        env: Arc::new(env),
+        fs: Arc::new(RealFs),
+        clock: Arc::new(RealClock),
+    };
+    let sleep = Arc::new(RecordingSleep::default());
+    let net = credchain::http::Network {
+        http: Arc::new(LoopbackClient::default()),
+        sleep: sleep.clone(),
+        random: Arc::new(credchain::os::FixedRandom(0)),
+    };
+    let files = credchain::ConfigFiles::from_texts(Some(""), None).unwrap();
+    let client = credchain::sso::client::SsoClient::new(
+        &os,
+        &net,
+        &files,
+        None,
+        credchain::sso::client::Service::Portal,
+        "us-east-1",
+    )
+    .unwrap();
+    let accounts = client.list_accounts("tok").unwrap();
+    let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+    assert_eq!(ids, ["111", "222", "333"]);
+    assert_eq!(accounts[0].email_address.as_deref(), Some("a@example.com"));
+    assert_eq!(accounts[2].account_name, None);
+    assert_eq!(
+        client.list_account_roles("tok", "111").unwrap(),
+        ["R1", "R2", "R3"]
+    );
+    assert!(client.list_account_roles("tok", "333").unwrap().is_empty());
+    let reqs = sso.requests();
+    let paths: Vec<&str> = reqs.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/assignment/accounts",
+            "/assignment/accounts?next_token=page-2",
+            "/assignment/roles?account_id=111",
+            "/assignment/roles?next_token=page-2&account_id=111",
+            "/assignment/roles?account_id=333",
+        ]
+    );
+    assert!(
+        reqs.iter()
+            .all(|r| r.header("x-amz-sso_bearer_token") == Some("tok"))
+    );
+    // One page of a chosen size, as botocore's `maxResults` asks.
+    let (page, next_token) = client.list_accounts_page("tok", None, Some(1)).unwrap();
+    assert_eq!((page.len(), next_token.as_deref()), (1, Some("page-1")));
+    let e = client.list_accounts("unauthorized-x").unwrap_err();
+    assert_eq!(e.kind(), "UnauthorizedException");
+    let before = sso.list_calls();
+    let e = client.list_accounts("throttle-x").unwrap_err();
+    assert_eq!(e.kind(), "TooManyRequestsException");
+    assert_eq!(
+        sso.list_calls() - before,
+        5,
+        "botocore's legacy retries: 5 attempts"
+    );
+    let e = client.list_account_roles("tok", "999").unwrap_err();
+    assert_eq!(e.kind(), "ResourceNotFoundException");
+}
