@@ -133,34 +133,13 @@ impl CallbackListener {
     }
 }
 
-/// The parameters of a query string as `parse_qs` reads them (first value
-/// of each name; `+` is a space).
+/// The first non-empty value of `name` in a query string, as the AWS CLI
+/// reads it (`parse_qs(query)[name][0]`: pairs split on `&`, `+` is a
+/// space, `%XX` decoded, invalid UTF-8 replaced, blank values dropped).
 fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (percent_decode(k) == name && !v.is_empty()).then(|| percent_decode(v))
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
 }
 
 fn respond(conn: &mut TcpStream, status: &str, body: &str) {
@@ -376,6 +355,36 @@ mod tests {
         assert!(pages[1].starts_with("HTTP/1.1 431"), "{}", pages[1]);
         assert!(pages[2].starts_with("HTTP/1.1 413"), "{}", pages[2]);
         assert!(last.starts_with("HTTP/1.1 200"), "{last}");
+    }
+
+    #[test]
+    fn query_params_read_as_parse_qs_reads_them() {
+        // Each expectation is CPython's `urllib.parse.parse_qs(q)[name][0]`.
+        for (q, name, want) in [
+            ("code=c%2Fd+e&state=st-1", "code", Some("c/d e")),
+            ("code=&code=x&state=s", "code", Some("x")),
+            ("code&state=s&code=y", "code", Some("y")),
+            ("code=a%zzb&state=s", "code", Some("a%zzb")),
+            (
+                "code=k&state=%E2%82%AC+%ff",
+                "state",
+                Some("\u{20ac} \u{fffd}"),
+            ),
+            (
+                "error=e&error_description=User+denied%20it",
+                "error_description",
+                Some("User denied it"),
+            ),
+            ("c%6Fde=k&state=s", "code", Some("k")),
+            ("code=a=b&state=s;x", "code", Some("a=b")),
+            ("code=a=b&state=s;x", "state", Some("s;x")),
+            ("&&code=q&", "code", Some("q")),
+            ("code=%2B+%2b", "code", Some("+ +")),
+            ("code=&state=s", "code", None),
+            ("", "code", None),
+        ] {
+            assert_eq!(query_param(q, name).as_deref(), want, "{q:?} {name}");
+        }
     }
 
     #[test]
