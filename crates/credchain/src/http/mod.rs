@@ -25,6 +25,7 @@
 mod bundle_tls;
 mod client;
 pub mod proxy;
+pub(crate) mod server_head;
 mod tls;
 
 use std::fmt;

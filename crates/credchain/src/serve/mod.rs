@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use crate::credentials::SecretString;
 use crate::error::Error;
+use crate::http::server_head;
 use crate::os::{Clock, RealClock};
 use crate::refreshable::RefreshableCredentials;
 
@@ -328,7 +329,7 @@ fn serve_connection(mut conn: TcpStream, state: &routes::State, options: &ServeO
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     loop {
-        match http::parse_head(&buf) {
+        match server_head::parse_head(&buf, MAX_HEAD_BYTES) {
             Ok(Some((req, used))) => {
                 let started = Instant::now();
                 let (resp, route) = routes::respond(state, &req);

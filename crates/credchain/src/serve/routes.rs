@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 
 use super::Protocol;
-use super::http::{Request, Response};
+use super::http::Response;
 use crate::credentials::{Credentials, SecretString};
+use crate::http::server_head::Request;
 use crate::os::Clock;
 use crate::refreshable::RefreshableCredentials;
 use crate::time::Timestamp;
@@ -90,7 +91,7 @@ fn container(state: &State, req: &Request) -> (Response, &'static str) {
     if !authorized {
         return (Response::empty(401), "(unauthorized)");
     }
-    if req.path != CONTAINER_PATH {
+    if req.path() != CONTAINER_PATH {
         return (Response::empty(404), "(unknown path)");
     }
     if req.method != "GET" {
@@ -115,13 +116,13 @@ fn container(state: &State, req: &Request) -> (Response, &'static str) {
 }
 
 fn imds(state: &State, req: &Request) -> (Response, &'static str) {
-    if req.path == TOKEN_PATH {
+    if req.path() == TOKEN_PATH {
         return (issue_token(state, req), "token");
     }
-    let route = if req.path == ROLES_PATH || req.path == ROLES_PATH.trim_end_matches('/') {
+    let route = if req.path() == ROLES_PATH || req.path() == ROLES_PATH.trim_end_matches('/') {
         "roles"
     } else if req
-        .path
+        .path()
         .strip_prefix(ROLES_PATH)
         .is_some_and(|r| r.trim_end_matches('/') == state.role_name)
     {

@@ -21,10 +21,12 @@ use std::time::{Duration, Instant};
 
 use crate::credentials::SecretString;
 use crate::error::{Error, SsoLoginFailure};
+use crate::http::server_head::{ParseError, Request, parse_head};
 
 /// How long one connection may take to send its request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest request head read.
+/// Largest request head read (a browser's head carries the cookies of
+/// every `127.0.0.1` page, whatever the port).
 const MAX_HEAD: usize = 16 * 1024;
 /// How often the non-blocking accept is retried.
 const ACCEPT_POLL: Duration = Duration::from_millis(25);
@@ -94,19 +96,21 @@ impl CallbackListener {
     ) -> Result<SecretString, Error> {
         let deadline = Instant::now() + timeout;
         let mut last_tick = Instant::now();
-        let (tx, rx) = std::sync::mpsc::channel::<(TcpStream, String)>();
+        let (tx, rx) = std::sync::mpsc::channel::<(TcpStream, Request)>();
         loop {
             // Accept everything waiting; a reset before accept is ignored.
             while let Ok((mut conn, _)) = self.listener.accept() {
                 let tx = tx.clone();
-                std::thread::spawn(move || {
-                    if let Some(head) = read_head(&mut conn) {
-                        let _ = tx.send((conn, head));
+                std::thread::spawn(move || match read_head(&mut conn) {
+                    Some(Ok(req)) => {
+                        let _ = tx.send((conn, req));
                     }
+                    Some(Err(e)) => refuse(&mut conn, e),
+                    None => {}
                 });
             }
-            while let Ok((conn, head)) = rx.try_recv() {
-                if let Some(done) = serve(conn, &head, expected_state) {
+            while let Ok((conn, req)) = rx.try_recv() {
+                if let Some(done) = serve(conn, &req, expected_state) {
                     return done;
                 }
             }
@@ -129,34 +133,13 @@ impl CallbackListener {
     }
 }
 
-/// The parameters of a query string as `parse_qs` reads them (first value
-/// of each name; `+` is a space).
+/// The first non-empty value of `name` in a query string, as the AWS CLI
+/// reads it (`parse_qs(query)[name][0]`: pairs split on `&`, `+` is a
+/// space, `%XX` decoded, invalid UTF-8 replaced, blank values dropped).
 fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (percent_decode(k) == name && !v.is_empty()).then(|| percent_decode(v))
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
 }
 
 fn respond(conn: &mut TcpStream, status: &str, body: &str) {
@@ -170,33 +153,51 @@ fn respond(conn: &mut TcpStream, status: &str, body: &str) {
     let _ = conn.flush();
 }
 
-/// Reads one request head; `None` when the client sent none in time.
-fn read_head(conn: &mut TcpStream) -> Option<String> {
+/// Reads one request head (`httparse`, through the parser `credchain
+/// serve` uses); `None` when the client sent none in time or closed.
+fn read_head(conn: &mut TcpStream) -> Option<Result<Request, ParseError>> {
     conn.set_nonblocking(false).ok()?;
     conn.set_read_timeout(Some(REQUEST_TIMEOUT)).ok()?;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 2048];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+    loop {
+        match parse_head(&buf, MAX_HEAD) {
+            Ok(Some((req, _))) => return Some(Ok(req)),
+            Ok(None) => {}
+            Err(e) => return Some(Err(e)),
+        }
         let n = conn.read(&mut chunk).ok()?;
-        if n == 0 || buf.len() > MAX_HEAD {
+        if n == 0 {
             return None;
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The error page for a head that could not be used.
+fn refuse(conn: &mut TcpStream, e: ParseError) {
+    let status = match e {
+        ParseError::Malformed => "400 Bad Request",
+        ParseError::TooLarge => "431 Request Header Fields Too Large",
+        ParseError::Body => "413 Content Too Large",
+    };
+    respond(conn, status, &error_page("This request could not be read."));
+    // Unread bytes at close would reset the connection, and the page with
+    // it: read (a bounded amount, for at most a second) what the client
+    // still sends.
+    let _ = conn.shutdown(std::net::Shutdown::Write);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(1)));
+    let _ = std::io::copy(&mut conn.take(64 * 1024), &mut std::io::sink());
 }
 
 /// Answers one request; `Some` when it ends the wait.
 fn serve(
     mut conn: TcpStream,
-    head: &str,
+    req: &Request,
     expected_state: &str,
 ) -> Option<Result<SecretString, Error>> {
-    let line = head.lines().next().unwrap_or_default();
-    let mut parts = line.split(' ');
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if method != "GET" || path != "/oauth/callback" {
+    let query = req.query();
+    if req.method != "GET" || req.path() != "/oauth/callback" {
         respond(&mut conn, "404 Not Found", &error_page("Not found."));
         return None;
     }
@@ -323,6 +324,67 @@ mod tests {
             started.elapsed()
         );
         assert!(client.join().unwrap().starts_with("HTTP/1.1 200"));
+    }
+
+    #[test]
+    fn unreadable_heads_get_an_error_page_and_the_wait_goes_on() {
+        let l = CallbackListener::bind().unwrap();
+        let port = l.port;
+        let raw = move |head: String| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.write_all(head.as_bytes()).unwrap();
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            out
+        };
+        let client = std::thread::spawn(move || {
+            let pages = [
+                raw("GET /oauth/callback?code=c&state=st-1 HTTP/9\r\n\r\n".into()),
+                raw(format!(
+                    "GET / HTTP/1.1\r\nX: {}\r\n\r\n",
+                    "a".repeat(MAX_HEAD)
+                )),
+                raw("POST /oauth/callback HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc".into()),
+            ];
+            (pages, get(port, "/oauth/callback?code=c&state=st-1"))
+        });
+        let code = l.wait("st-1", Duration::from_secs(20), &|| {}).unwrap();
+        assert_eq!(code.expose(), "c");
+        let (pages, last) = client.join().unwrap();
+        assert!(pages[0].starts_with("HTTP/1.1 400"), "{}", pages[0]);
+        assert!(pages[1].starts_with("HTTP/1.1 431"), "{}", pages[1]);
+        assert!(pages[2].starts_with("HTTP/1.1 413"), "{}", pages[2]);
+        assert!(last.starts_with("HTTP/1.1 200"), "{last}");
+    }
+
+    #[test]
+    fn query_params_read_as_parse_qs_reads_them() {
+        // Each expectation is CPython's `urllib.parse.parse_qs(q)[name][0]`.
+        for (q, name, want) in [
+            ("code=c%2Fd+e&state=st-1", "code", Some("c/d e")),
+            ("code=&code=x&state=s", "code", Some("x")),
+            ("code&state=s&code=y", "code", Some("y")),
+            ("code=a%zzb&state=s", "code", Some("a%zzb")),
+            (
+                "code=k&state=%E2%82%AC+%ff",
+                "state",
+                Some("\u{20ac} \u{fffd}"),
+            ),
+            (
+                "error=e&error_description=User+denied%20it",
+                "error_description",
+                Some("User denied it"),
+            ),
+            ("c%6Fde=k&state=s", "code", Some("k")),
+            ("code=a=b&state=s;x", "code", Some("a=b")),
+            ("code=a=b&state=s;x", "state", Some("s;x")),
+            ("&&code=q&", "code", Some("q")),
+            ("code=%2B+%2b", "code", Some("+ +")),
+            ("code=&state=s", "code", None),
+            ("", "code", None),
+        ] {
+            assert_eq!(query_param(q, name).as_deref(), want, "{q:?} {name}");
+        }
     }
 
     #[test]
