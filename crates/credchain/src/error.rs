@@ -222,6 +222,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// Python's `OverflowError("date value out of range")`: an expiry
+    /// computed from an untrusted number of seconds left `datetime`'s range
+    /// (botocore's `now + timedelta(seconds=...)` raises it).
+    pub(crate) fn date_out_of_range() -> Error {
+        Error::Unhandled {
+            class: "OverflowError",
+            message: "date value out of range".into(),
+        }
+    }
+
     /// The botocore exception class name for this error.
     pub fn kind(&self) -> &'static str {
         match self {

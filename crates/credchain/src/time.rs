@@ -165,6 +165,33 @@ impl Timestamp {
     }
 }
 
+/// Unix seconds of `datetime.min` (0001-01-01T00:00:00Z).
+const PY_DATETIME_MIN_UNIX: i64 = -62_135_596_800;
+/// Unix seconds of the last whole second of `datetime.max`
+/// (9999-12-31T23:59:59Z).
+const PY_DATETIME_MAX_UNIX: i64 = 253_402_300_799;
+
+/// `t` moved by `secs` seconds, the way Python's
+/// `datetime + timedelta(seconds=secs)` does it, or `None` where Python
+/// raises `OverflowError` (the result leaves `datetime`'s years 1..=9999).
+///
+/// Why: the seconds come from service answers (`expiresIn`,
+/// `clientSecretExpiresAt`) and can be any integer; a plain
+/// `SystemTime + Duration` panics on overflow, and a result past year 9999
+/// would print as a date Python can never produce.
+pub fn checked_offset(t: SystemTime, secs: i64) -> Option<SystemTime> {
+    let d = Duration::from_secs(secs.unsigned_abs());
+    let moved = if secs >= 0 {
+        t.checked_add(d)?
+    } else {
+        t.checked_sub(d)?
+    };
+    let unix = Timestamp::from_system_time(moved).unix;
+    (PY_DATETIME_MIN_UNIX..=PY_DATETIME_MAX_UNIX)
+        .contains(&unix)
+        .then_some(moved)
+}
+
 /// Python `datetime.isoformat()`: `YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM`.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -268,6 +295,25 @@ mod tests {
             Timestamp::parse("2099-02-30T00:00:00Z"),
             Err(TimestampError::Unparseable)
         );
+    }
+
+    #[test]
+    fn checked_offset_stays_in_python_datetime_range() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_795_953_600);
+        assert_eq!(
+            checked_offset(now, 60),
+            Some(UNIX_EPOCH + Duration::from_secs(1_795_953_660))
+        );
+        assert_eq!(
+            checked_offset(now, -60),
+            Some(UNIX_EPOCH + Duration::from_secs(1_795_953_540))
+        );
+        for secs in [i64::MAX, i64::MIN, 10_i64.pow(12), -(10_i64.pow(12))] {
+            assert_eq!(checked_offset(now, secs), None, "{secs}");
+        }
+        let last = UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+        assert_eq!(checked_offset(last, 0), Some(last));
+        assert_eq!(checked_offset(last, 1), None);
     }
 
     #[test]

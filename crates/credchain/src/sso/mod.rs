@@ -440,12 +440,10 @@ fn refreshed_doc(
         .get("accessToken")
         .cloned()
         .ok_or_else(|| key_error("accessToken"))?;
-    let lifetime = Duration::from_secs(expires_in.unsigned_abs());
-    let expires = if expires_in >= 0 {
-        now + lifetime
-    } else {
-        now - lifetime
-    };
+    // botocore's `now + timedelta(seconds=expires_in)`: an out-of-range
+    // answer is its `OverflowError`, never a panic.
+    let expires =
+        crate::time::checked_offset(now, expires_in).ok_or_else(Error::date_out_of_range)?;
     let copy = |k: &str| old.get(k).cloned().unwrap_or(Json::Null);
     let mut fields = vec![
         ("startUrl", Json::String(sess.start_url.clone())),

@@ -233,6 +233,32 @@ fn p_sso_6_refresh_rewrites_the_cache_file_as_botocore_does() {
     );
 }
 
+/// A refresh answer whose `expiresIn` leaves Python's `datetime` range is
+/// botocore's `OverflowError` (from `now + timedelta(...)`), never a panic;
+/// the cache file is left alone.
+#[test]
+fn p_sso_6_huge_expires_in_on_refresh_is_overflow_error() {
+    for n in [
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1000000000000",
+    ] {
+        let f = Fixture::new(&token_doc(-1, true));
+        let before = f.token_file();
+        let (t, _) = f.run(vec![ok(&format!(
+            r#"{{"accessToken":"new-token","tokenType":"Bearer","expiresIn":{n}}}"#
+        ))]);
+        let e = t.unwrap_err();
+        assert_eq!(
+            (e.kind(), e.to_string().contains("date value out of range")),
+            ("OverflowError", true),
+            "{n}: {e}"
+        );
+        assert!(!e.to_string().contains("new-token"), "{e}");
+        assert_eq!(f.token_file(), before);
+    }
+}
+
 #[test]
 fn p_sso_6_service_errors_are_swallowed_while_the_token_is_valid() {
     let f = Fixture::new(&token_doc(300, true));

@@ -418,9 +418,10 @@ struct Registration {
     expires_at: String,
 }
 
-fn secs_from(now: SystemTime, secs: i64) -> SystemTime {
-    let d = Duration::from_secs(secs.unsigned_abs());
-    if secs >= 0 { now + d } else { now - d }
+/// `now + secs` as Python computes it; `OverflowError` where Python raises
+/// it. `secs` comes from service answers, so it must never panic.
+fn secs_from(now: SystemTime, secs: i64) -> Result<SystemTime, Error> {
+    crate::time::checked_offset(now, secs).ok_or_else(Error::date_out_of_range)
 }
 
 fn cached_registration(
@@ -521,7 +522,7 @@ fn register(
     let reg = Registration {
         client_id: s("clientId")?,
         client_secret: SecretString::new(s("clientSecret")?),
-        expires_at: token::utc_z(secs_from(std::time::UNIX_EPOCH, secret_expires)),
+        expires_at: token::utc_z(secs_from(std::time::UNIX_EPOCH, secret_expires)?),
     };
     let mut fields = vec![
         ("clientId", Json::String(reg.client_id.clone())),
@@ -566,7 +567,7 @@ fn token_doc(
         ("accessToken", access),
         (
             "expiresAt",
-            Json::String(token::utc_z(secs_from(now, expires_in))),
+            Json::String(token::utc_z(secs_from(now, expires_in)?)),
         ),
         ("clientId", Json::String(reg.client_id.clone())),
         (

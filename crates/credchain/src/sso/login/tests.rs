@@ -183,3 +183,43 @@ fn base_uri_keeps_scheme_and_netloc() {
         "https://oidc.us-east-1.amazonaws.com"
     );
 }
+
+/// A `CreateToken` answer's `expiresIn` is any integer: one that takes
+/// `expiresAt` past Python's `datetime` range is botocore's
+/// `OverflowError`, never a `SystemTime + Duration` panic.
+#[test]
+fn huge_expires_in_is_overflow_error_not_a_panic() {
+    let target = LoginTarget {
+        profiles: vec![],
+        session: Some("corp".into()),
+        start_url: "https://u/start".into(),
+        region: "us-east-1".into(),
+        scopes: None,
+        login_flow: None,
+    };
+    let reg = Registration {
+        client_id: "cid".into(),
+        client_secret: SecretString::new("csecret"),
+        expires_at: "2027-01-01T00:00:00Z".into(),
+    };
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(1_795_953_600);
+    for n in [i64::MAX, i64::MIN, 10_i64.pow(12), -(10_i64.pow(12))] {
+        let resp = serde_json::json!({"accessToken": "at", "expiresIn": n});
+        let e = token_doc(&target, &reg, resp.as_object().unwrap(), now).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.to_string().contains("date value out of range")),
+            ("OverflowError", true),
+            "{n}: {e}"
+        );
+    }
+    let resp = serde_json::json!({"accessToken": "at", "expiresIn": 3600});
+    let doc = token_doc(&target, &reg, resp.as_object().unwrap(), now).unwrap();
+    assert_eq!(doc.get_str("expiresAt"), Some("2026-11-29T13:00:00Z"));
+    // The registration's `clientSecretExpiresAt` goes through the same check.
+    assert_eq!(
+        secs_from(std::time::UNIX_EPOCH, i64::MIN)
+            .unwrap_err()
+            .kind(),
+        "OverflowError"
+    );
+}
