@@ -141,6 +141,7 @@ struct State {
     devices: Mutex<Vec<DeviceAuth>>,
     codes: Mutex<Vec<IssuedCode>>,
     script: Mutex<Option<DeviceScript>>,
+    device_fields: Mutex<serde_json::Map<String, serde_json::Value>>,
     get_role: AtomicUsize,
     logout: AtomicUsize,
     delay_ms: AtomicU64,
@@ -586,15 +587,20 @@ fn start_device(req: &Recorded, state: &State, base: &str) -> Reply {
         polls: 0,
     };
     devices.push(d.clone());
-    json_reply(
-        200,
-        None,
-        &serde_json::json!({"deviceCode": d.device_code, "userCode": d.user_code,
-            "verificationUri": format!("{base}/device"),
-            "verificationUriComplete": format!("{base}/device?user_code={}", d.user_code),
-            "expiresIn": 600, "interval": 1})
-        .to_string(),
-    )
+    let mut answer = serde_json::json!({"deviceCode": d.device_code, "userCode": d.user_code,
+        "verificationUri": format!("{base}/device"),
+        "verificationUriComplete": format!("{base}/device?user_code={}", d.user_code),
+        "expiresIn": 600, "interval": 1});
+    if let (Some(a), Ok(fields)) = (answer.as_object_mut(), state.device_fields.lock()) {
+        for (k, v) in fields.iter() {
+            if v.is_null() {
+                a.remove(k);
+            } else {
+                a.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    json_reply(200, None, &answer.to_string())
 }
 
 fn html_attr(s: &str) -> String {
@@ -766,6 +772,14 @@ impl FakeSso {
     pub fn set_device_script(&self, script: Option<DeviceScript>) {
         if let Ok(mut s) = self.state.script.lock() {
             *s = script;
+        }
+    }
+    /// Overrides fields of the `StartDeviceAuthorization` answer (a `null`
+    /// removes the field), e.g. a hostile `interval` or `expiresIn`.
+    pub fn set_device_answer_fields(&self, fields: serde_json::Value) {
+        if let (Ok(mut f), serde_json::Value::Object(m)) = (self.state.device_fields.lock(), fields)
+        {
+            *f = m;
         }
     }
     /// User codes issued and not yet approved.

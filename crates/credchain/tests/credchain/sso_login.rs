@@ -496,6 +496,64 @@ fn device_wait_is_bounded_by_expires_in() {
     assert_eq!(total, Duration::from_secs(600));
 }
 
+/// `StartDeviceAuthorization`'s `interval` and `expiresIn` are the
+/// service's word, not trusted as is: an interval is clamped to 1..=60 s
+/// (slow-downs included), the wait to 600 s, and an `expiresIn` past
+/// Python's `datetime` range is botocore's `OverflowError`.
+#[test]
+fn device_flow_clamps_hostile_interval_and_expires_in() {
+    let pending = |n| DeviceScript {
+        slow_down: 0,
+        pending: n,
+        then: DeviceOutcome::Approve,
+    };
+    // interval 0 would busy-poll: every sleep is at least 1 s.
+    let h = Home::new();
+    h.sso
+        .set_device_answer_fields(serde_json::json!({"interval": 0, "expiresIn": 300}));
+    device(&h, "dev", pending(5)).unwrap();
+    assert_eq!(h.sleep.calls(), vec![Duration::from_secs(1); 4]);
+
+    // A huge interval (and slow-downs on top of it) sleeps 60 s at most.
+    let h = Home::new();
+    h.sso
+        .set_device_answer_fields(serde_json::json!({"interval": u64::MAX}));
+    let script = DeviceScript {
+        slow_down: 2,
+        pending: 1,
+        then: DeviceOutcome::Approve,
+    };
+    device(&h, "dev", script).unwrap();
+    assert_eq!(h.sleep.calls(), vec![Duration::from_secs(60); 2]);
+
+    // A huge expiresIn with interval 0 still ends after 600 s of sleeps,
+    // the last one cut to what is left.
+    let h = Home::new();
+    h.sso.set_device_answer_fields(
+        serde_json::json!({"interval": 0, "expiresIn": 1_000_000_000_u64}),
+    );
+    let e = device(&h, "dev", pending(usize::MAX)).unwrap_err();
+    assert_eq!(e.kind(), "PendingAuthorizationExpiredError");
+    let calls = h.sleep.calls();
+    assert_eq!(calls.len(), 600);
+    assert_eq!(calls.iter().sum::<Duration>(), Duration::from_secs(600));
+    let h = Home::new();
+    h.sso
+        .set_device_answer_fields(serde_json::json!({"interval": 7, "expiresIn": 20}));
+    let e = device(&h, "dev", pending(usize::MAX)).unwrap_err();
+    assert_eq!(e.kind(), "PendingAuthorizationExpiredError");
+    assert_eq!(h.sleep.calls(), [7, 7, 6].map(Duration::from_secs).to_vec());
+
+    // Out of datetime's range: OverflowError before any poll or sleep.
+    let h = Home::new();
+    h.sso
+        .set_device_answer_fields(serde_json::json!({"expiresIn": u64::MAX}));
+    let e = device(&h, "dev", pending(0)).unwrap_err();
+    assert_eq!(e.kind(), "OverflowError");
+    assert!(h.sleep.calls().is_empty());
+    assert_eq!(h.sso.create_token_calls(), 0);
+}
+
 #[test]
 fn legacy_profile_logs_in_with_the_device_flow() {
     let h = Home::new();

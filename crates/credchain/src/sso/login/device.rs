@@ -11,9 +11,16 @@
 //!   raised as the service's error, as botocore does.
 //!
 //! Better than botocore, whose loop relies on the service to end it: the
-//! whole wait is bounded by the authorization's `expiresIn`, counted both
-//! on the clock and as the sum of the sleeps (so a test's instant sleep
-//! still ends the loop).
+//! whole wait is bounded by the authorization's `expiresIn` (at most
+//! [`MAX_WAIT_SECONDS`]), counted both on the clock and as the sum of the
+//! sleeps (so a test's instant sleep still ends the loop).
+//!
+//! Also unlike botocore, the service's `interval` is not trusted as is:
+//! botocore's `_poll_for_token` sleeps `interval` exactly as answered
+//! (`0` polls in a tight loop; a huge one sleeps for ever, as our
+//! `RealSleep` would too). Here it is clamped to
+//! [`MIN_INTERVAL`]`..=`[`MAX_INTERVAL`] seconds, slow-downs included, and
+//! no sleep outlasts what is left of the wait.
 
 use std::time::Duration;
 
@@ -30,6 +37,29 @@ pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const SLOW_DOWN_DELAY: u64 = 5;
 /// The interval when the service gives none.
 pub const DEFAULT_INTERVAL: u64 = 5;
+/// The shortest poll interval: an `interval` of 0 would hammer `CreateToken`
+/// (RFC 8628 §3.5 defaults to 5 s; AWS answers 1).
+pub const MIN_INTERVAL: u64 = 1;
+/// The longest poll interval: the device code lives 600 s, so a longer one
+/// only delays the login; it also keeps a hostile answer (or many
+/// `SlowDownException`s) from stalling the process.
+pub const MAX_INTERVAL: u64 = 60;
+/// The longest wait for approval, whatever `expiresIn` says: device codes
+/// live 600 s (IAM Identity Center's `expiresIn`, the AWS CLI's callback
+/// timeout), and [`super::LOGIN_LOCK_WAIT`] assumes no login waits longer.
+pub const MAX_WAIT_SECONDS: u64 = 600;
+
+/// A poll interval in [`MIN_INTERVAL`]`..=`[`MAX_INTERVAL`].
+fn clamp_interval(secs: u64) -> u64 {
+    secs.clamp(MIN_INTERVAL, MAX_INTERVAL)
+}
+
+/// The next sleep: the interval, but never past the end of the wait
+/// (`None` when the wait is over).
+fn next_sleep(interval: u64, elapsed: u64, bound: u64) -> Option<u64> {
+    let left = bound.checked_sub(elapsed).filter(|l| *l > 0)?;
+    Some(interval.min(left))
+}
 
 /// What one `CreateToken` attempt came to.
 enum Attempt {
@@ -104,8 +134,18 @@ pub(super) fn run(
         class: "KeyError",
         message: "'expiresIn' (in the StartDeviceAuthorization answer)".into(),
     })?;
-    let mut interval = int_field(&auth, "interval").unwrap_or(DEFAULT_INTERVAL);
     let started = clock.now();
+    // botocore's `_authorize_client` computes `now + timedelta(seconds=
+    // expiresIn)`: out of `datetime`'s range it raises `OverflowError`.
+    if i64::try_from(expires_in)
+        .ok()
+        .and_then(|s| crate::time::checked_offset(started, s))
+        .is_none()
+    {
+        return Err(Error::date_out_of_range());
+    }
+    let expires_in = expires_in.min(MAX_WAIT_SECONDS);
+    let mut interval = clamp_interval(int_field(&auth, "interval").unwrap_or(DEFAULT_INTERVAL));
     let step = |interval: &mut u64| -> Result<Option<Map<String, Json>>, Error> {
         match attempt(oidc, client_id, client_secret, device_code.expose())? {
             Attempt::Token(m) => Ok(Some(m)),
@@ -114,7 +154,7 @@ pub(super) fn run(
                 Ok(None)
             }
             Attempt::SlowDown => {
-                *interval += SLOW_DOWN_DELAY;
+                *interval = clamp_interval(interval.saturating_add(SLOW_DOWN_DELAY));
                 ui.debug(&format!(
                     "CreateToken: slow down; polling every {interval} s"
                 ));
@@ -152,14 +192,35 @@ pub(super) fn run(
             .duration_since(started)
             .unwrap_or_default()
             .as_secs();
-        if slept.max(on_clock) >= expires_in {
+        let Some(nap) = next_sleep(interval, slept.max(on_clock), expires_in) else {
             return Err(Error::SsoLogin {
                 failure: SsoLoginFailure::PendingAuthorizationExpired,
                 detail: format!("the code {user_code} was not approved within {expires_in} s"),
             });
-        }
-        net.sleep.sleep(Duration::from_secs(interval));
-        slept += interval;
+        };
+        net.sleep.sleep(Duration::from_secs(nap));
+        slept = slept.saturating_add(nap);
         ui.tick();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_is_clamped_and_sleeps_stop_at_the_bound() {
+        assert_eq!(clamp_interval(0), MIN_INTERVAL);
+        assert_eq!(clamp_interval(7), 7);
+        assert_eq!(clamp_interval(u64::MAX), MAX_INTERVAL);
+        assert_eq!(
+            clamp_interval(u64::MAX.saturating_add(SLOW_DOWN_DELAY)),
+            MAX_INTERVAL
+        );
+        assert_eq!(next_sleep(5, 0, 600), Some(5));
+        assert_eq!(next_sleep(60, 590, 600), Some(10));
+        assert_eq!(next_sleep(5, 600, 600), None);
+        assert_eq!(next_sleep(5, u64::MAX, 600), None);
+        assert_eq!(next_sleep(5, 0, 0), None);
     }
 }
