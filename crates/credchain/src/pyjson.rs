@@ -32,15 +32,73 @@ impl fmt::Display for DecodeError {
     }
 }
 
+/// Containers nested deeper than this fail with `RecursionError`.
+///
+/// Why: CPython stops there, and a recursive scanner without a bound let a
+/// `credential_process` printing ~100k `[` overflow the stack and abort the
+/// whole process (a `credchain serve` worker included); the scanner now
+/// keeps its own stack, and this bound keeps Python's answer. CPython's C
+/// scanner enters a recursive call per container too, and fails when the
+/// nesting plus the caller's Python frames passes `sys.getrecursionlimit()`
+/// (1000): 995 nested arrays from a top-level script, somewhat fewer under
+/// botocore's deeper stack. That depends on the caller, so it cannot be
+/// matched exactly; the limit is the recursion limit itself, 1000 (999
+/// nested containers parse, a 1000th fails).
+pub(crate) const MAX_DEPTH: usize = 1000;
+
+/// Why `loads` failed: Python's `JSONDecodeError`, or its
+/// `RecursionError` for a document nested deeper than [`MAX_DEPTH`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LoadsError {
+    /// `JSONDecodeError`.
+    Decode(DecodeError),
+    /// `RecursionError`; the container kind (`array` or `object`) whose
+    /// opening bracket passed the limit.
+    Recursion(&'static str),
+}
+
+impl LoadsError {
+    /// The Python exception class.
+    pub(crate) fn class(&self) -> &'static str {
+        match self {
+            LoadsError::Decode(_) => "JSONDecodeError",
+            LoadsError::Recursion(_) => "RecursionError",
+        }
+    }
+}
+
+impl fmt::Display for LoadsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadsError::Decode(e) => e.fmt(f),
+            // CPython's text, from `_json.c`'s `Py_EnterRecursiveCall`.
+            LoadsError::Recursion(kind) => write!(
+                f,
+                "maximum recursion depth exceeded while decoding a JSON {kind} from a unicode \
+                 string"
+            ),
+        }
+    }
+}
+
 struct Parser {
     s: Vec<char>,
 }
 
-/// A failure inside the scanner: a message at a position, or CPython's
-/// `StopIteration(idx)` (turned into `Expecting value` at the top).
+/// An open container in [`Parser::scan_once`]'s stack: an array's items so
+/// far, or an object's members and the key whose value comes next.
+enum Frame {
+    Array(Vec<Value>),
+    Object(Map<String, Value>, String),
+}
+
+/// A failure inside the scanner: a message at a position, CPython's
+/// `StopIteration(idx)` (turned into `Expecting value` at the top), or
+/// nesting past [`MAX_DEPTH`].
 enum Fail {
     At(&'static str, usize),
     Stop(usize),
+    Recursion(&'static str),
 }
 
 type Scan<T> = Result<(T, usize), Fail>;
@@ -77,14 +135,105 @@ impl Parser {
         self.s.get(i..i + w.len()) == Some(&w[..])
     }
 
+    /// One value at `i`. Containers are parsed with an explicit stack, not
+    /// by recursion, so no input can overflow the thread's stack; nesting
+    /// is bounded by [`MAX_DEPTH`] as CPython's recursion limit bounds it.
     fn scan_once(&self, i: usize) -> Scan<Value> {
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut idx = i;
+        loop {
+            // A value at `idx`: a scalar, an empty container, or the opening
+            // of one (then its first member is next).
+            let (mut val, mut next) = match self.at(idx) {
+                Some(open @ ('{' | '[')) => {
+                    let kind = if open == '{' { "object" } else { "array" };
+                    // CPython's `Py_EnterRecursiveCall`, empty containers
+                    // included.
+                    if stack.len() + 1 >= MAX_DEPTH {
+                        return Err(Fail::Recursion(kind));
+                    }
+                    let first = self.ws(idx + 1);
+                    match (open, self.at(first)) {
+                        ('{', Some('}')) => (Value::Object(Map::new()), first + 1),
+                        ('[', Some(']')) => (Value::Array(Vec::new()), first + 1),
+                        ('{', _) => {
+                            let (key, at) = self.key(first)?;
+                            stack.push(Frame::Object(Map::new(), key));
+                            idx = at;
+                            continue;
+                        }
+                        _ => {
+                            stack.push(Frame::Array(Vec::new()));
+                            idx = first;
+                            continue;
+                        }
+                    }
+                }
+                _ => self.scalar(idx)?,
+            };
+            // Hand the value to the open containers, closing those that end.
+            loop {
+                let Some(top) = stack.last_mut() else {
+                    return Ok((val, next));
+                };
+                let after = self.ws(next);
+                let closed = match top {
+                    Frame::Array(v) => {
+                        v.push(val);
+                        match self.at(after) {
+                            Some(']') => Value::Array(std::mem::take(v)),
+                            Some(',') => {
+                                idx = self.ws(after + 1);
+                                break;
+                            }
+                            _ => return Err(Fail::At("Expecting ',' delimiter", after)),
+                        }
+                    }
+                    Frame::Object(m, key) => {
+                        m.insert(std::mem::take(key), val);
+                        match self.at(after) {
+                            Some('}') => Value::Object(std::mem::take(m)),
+                            Some(',') => {
+                                let (k, at) = self.key(self.ws(after + 1))?;
+                                *key = k;
+                                idx = at;
+                                break;
+                            }
+                            _ => return Err(Fail::At("Expecting ',' delimiter", after)),
+                        }
+                    }
+                };
+                stack.pop();
+                val = closed;
+                next = after + 1;
+            }
+        }
+    }
+
+    /// An object member's `"key" :` at `i`; returns the key and the index
+    /// of its value.
+    fn key(&self, i: usize) -> Scan<String> {
+        if self.at(i) != Some('"') {
+            return Err(Fail::At(
+                "Expecting property name enclosed in double quotes",
+                i,
+            ));
+        }
+        let (key, next) = self.string(i + 1)?;
+        let idx = self.ws(next);
+        if self.at(idx) != Some(':') {
+            return Err(Fail::At("Expecting ':' delimiter", idx));
+        }
+        Ok((key, self.ws(idx + 1)))
+    }
+
+    /// A value that is not a container.
+    fn scalar(&self, i: usize) -> Scan<Value> {
         let Some(c) = self.at(i) else {
             return Err(Fail::Stop(i));
         };
         match c {
             '"' => self.string(i + 1).map(|(s, e)| (Value::String(s), e)),
-            '{' => self.object(i + 1),
-            '[' => self.array(i + 1),
             'n' if self.starts(i, "null") => Ok((Value::Null, i + 4)),
             't' if self.starts(i, "true") => Ok((Value::Bool(true), i + 4)),
             'f' if self.starts(i, "false") => Ok((Value::Bool(false), i + 5)),
@@ -223,74 +372,27 @@ impl Parser {
             out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
         }
     }
-
-    /// `i` is just after `{`.
-    fn object(&self, i: usize) -> Scan<Value> {
-        let mut m = Map::new();
-        let mut idx = self.ws(i);
-        if self.at(idx) == Some('}') {
-            return Ok((Value::Object(m), idx + 1));
-        }
-        loop {
-            if self.at(idx) != Some('"') {
-                return Err(Fail::At(
-                    "Expecting property name enclosed in double quotes",
-                    idx,
-                ));
-            }
-            let (key, next) = self.string(idx + 1)?;
-            idx = self.ws(next);
-            if self.at(idx) != Some(':') {
-                return Err(Fail::At("Expecting ':' delimiter", idx));
-            }
-            idx = self.ws(idx + 1);
-            let (val, next) = self.scan_once(idx)?;
-            m.insert(key, val);
-            idx = self.ws(next);
-            match self.at(idx) {
-                Some('}') => return Ok((Value::Object(m), idx + 1)),
-                Some(',') => idx = self.ws(idx + 1),
-                _ => return Err(Fail::At("Expecting ',' delimiter", idx)),
-            }
-        }
-    }
-
-    /// `i` is just after `[`.
-    fn array(&self, i: usize) -> Scan<Value> {
-        let mut v = Vec::new();
-        let mut idx = self.ws(i);
-        if self.at(idx) == Some(']') {
-            return Ok((Value::Array(v), idx + 1));
-        }
-        loop {
-            let (val, next) = self.scan_once(idx)?;
-            v.push(val);
-            idx = self.ws(next);
-            match self.at(idx) {
-                Some(']') => return Ok((Value::Array(v), idx + 1)),
-                Some(',') => idx = self.ws(idx + 1),
-                _ => return Err(Fail::At("Expecting ',' delimiter", idx)),
-            }
-        }
-    }
 }
 
 /// `json.loads(s)`.
-pub(crate) fn loads(s: &str) -> Result<Value, DecodeError> {
+pub(crate) fn loads(s: &str) -> Result<Value, LoadsError> {
     let p = Parser {
         s: s.chars().collect(),
     };
     if p.at(0) == Some('\u{feff}') {
-        return Err(p.err("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0));
+        return Err(LoadsError::Decode(
+            p.err("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0),
+        ));
     }
     let start = p.ws(0);
     let (v, end) = p.scan_once(start).map_err(|f| match f {
-        Fail::At(msg, pos) => p.err(msg, pos),
-        Fail::Stop(pos) => p.err("Expecting value", pos),
+        Fail::At(msg, pos) => LoadsError::Decode(p.err(msg, pos)),
+        Fail::Stop(pos) => LoadsError::Decode(p.err("Expecting value", pos)),
+        Fail::Recursion(kind) => LoadsError::Recursion(kind),
     })?;
     let end = p.ws(end);
     if end != p.s.len() {
-        return Err(p.err("Extra data", end));
+        return Err(LoadsError::Decode(p.err("Extra data", end)));
     }
     Ok(v)
 }
@@ -377,6 +479,51 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    /// Deep nesting is CPython's `RecursionError`, not a stack overflow
+    /// that aborts the process.
+    #[test]
+    fn deep_nesting_is_recursion_error() {
+        let arrays = "[".repeat(100_000);
+        let e = loads(&arrays).unwrap_err();
+        assert_eq!(e.class(), "RecursionError");
+        assert_eq!(
+            e.to_string(),
+            "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+        );
+        let objects = "{\"a\":".repeat(100_000);
+        let e = loads(&objects).unwrap_err();
+        assert_eq!(
+            (e.class(), e.to_string()),
+            (
+                "RecursionError",
+                "maximum recursion depth exceeded while decoding a JSON object from a unicode \
+                 string"
+                    .to_owned()
+            )
+        );
+        // The limit: 999 nested containers parse, 1000 do not; the kind is
+        // the container that passed it.
+        let nest =
+            |n: usize, open: &str, close: &str| format!("{}1{}", open.repeat(n), close.repeat(n));
+        assert!(loads(&nest(MAX_DEPTH - 1, "[", "]")).is_ok());
+        assert!(loads(&nest(MAX_DEPTH - 1, "{\"a\":", "}")).is_ok());
+        assert_eq!(
+            loads(&nest(MAX_DEPTH, "[", "]")).unwrap_err(),
+            LoadsError::Recursion("array")
+        );
+        let mixed = format!(
+            "{}{{\"a\": 1}}{}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert_eq!(loads(&mixed).unwrap_err(), LoadsError::Recursion("object"));
+        // Depth is counted per path, not per document.
+        let wide = format!("[{}]", vec![nest(MAX_DEPTH - 2, "[", "]"); 3].join(","));
+        assert!(loads(&wide).is_ok());
+        // Malformed input still reports the JSONDecodeError.
+        assert_eq!(loads("[1 2]").unwrap_err().class(), "JSONDecodeError");
     }
 
     #[test]

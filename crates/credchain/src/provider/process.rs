@@ -309,8 +309,8 @@ fn retrieve(cmd: &ProcessCommand, os: &Os) -> Result<Document, Error> {
         });
     }
     let text = decode(out.stdout, "stdout")?;
-    let doc =
-        crate::pyjson::loads(&text).map_err(|e| unhandled("JSONDecodeError", e.to_string()))?;
+    // `JSONDecodeError`, or `RecursionError` for a document nested too deep.
+    let doc = crate::pyjson::loads(&text).map_err(|e| unhandled(e.class(), e.to_string()))?;
     parse_document(&doc, cmd.profile_account_id.as_deref())
 }
 
