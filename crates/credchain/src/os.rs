@@ -8,6 +8,7 @@
 //! against the real filesystem.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -102,8 +103,8 @@ impl Os {
     }
 }
 
-impl std::fmt::Debug for Os {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Os {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Os { .. }")
     }
 }
@@ -343,8 +344,19 @@ impl Random for FixedRandom {
 }
 
 /// An environment backed by a map, for tests and embedding.
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows the names only: the values may be secrets
+/// (`AWS_SECRET_ACCESS_KEY`).
+#[derive(Clone, Default)]
 pub struct MapEnv(pub BTreeMap<String, String>);
+
+impl fmt::Debug for MapEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MapEnv")
+            .field(&self.0.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
 
 impl MapEnv {
     /// Builds an environment from `(name, value)` pairs.
@@ -405,9 +417,23 @@ impl Env for OverlayEnv {
 }
 
 /// An in-memory filesystem, for tests.
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows paths and sizes only: the files are credentials files.
+#[derive(Clone, Default)]
 pub struct MemFs {
     files: BTreeMap<PathBuf, Option<Vec<u8>>>,
+}
+
+impl fmt::Debug for MemFs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.files
+                    .iter()
+                    .map(|(p, b)| (p, b.as_ref().map(Vec::len))),
+            )
+            .finish()
+    }
 }
 
 impl MemFs {
@@ -474,7 +500,10 @@ pub enum ChildStderr {
 }
 
 /// How to run a child process ([`run_child`]).
-#[derive(Debug)]
+///
+/// `Debug` is written by hand: the environment may hold
+/// `AWS_SECRET_ACCESS_KEY` or a session token, so only the variable names
+/// are shown, and the arguments (which may carry a secret too) are counted.
 pub struct ChildSpec<'a> {
     /// Program and arguments; the program is looked up in `env`'s `PATH`
     /// when it holds no `/`, as Python's `subprocess` does.
@@ -492,8 +521,25 @@ pub struct ChildSpec<'a> {
     pub max_output: u64,
 }
 
+impl fmt::Debug for ChildSpec<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.env.iter().map(|(k, _)| k).collect();
+        f.debug_struct("ChildSpec")
+            .field("program", &self.argv.first())
+            .field("args", &self.argv.len().saturating_sub(1))
+            .field("env_names", &names)
+            .field("inherit_stdin", &self.inherit_stdin)
+            .field("stderr", &self.stderr)
+            .field("timeout", &self.timeout)
+            .field("max_output", &self.max_output)
+            .finish()
+    }
+}
+
 /// A child that ran to its end ([`run_child`]).
-#[derive(Debug)]
+///
+/// `Debug` shows only the sizes of the output: a `credential_process`
+/// writes its secret key to stdout.
 pub struct ChildOutput {
     /// Exit code, or `-N` for a child killed by signal `N` (Python's
     /// `returncode`).
@@ -502,6 +548,16 @@ pub struct ChildOutput {
     pub stdout: Vec<u8>,
     /// Everything it wrote to stderr, or `None` when it was inherited.
     pub stderr: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for ChildOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildOutput")
+            .field("returncode", &self.returncode)
+            .field("stdout_bytes", &self.stdout.len())
+            .field("stderr_bytes", &self.stderr.as_ref().map(Vec::len))
+            .finish()
+    }
 }
 
 /// Why [`run_child`] has no [`ChildOutput`].
@@ -659,6 +715,53 @@ pub fn stdin_is_terminal() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Debug output may reach logs: the child's environment and output
+    /// (secret keys) never appear in it, only names and sizes.
+    #[test]
+    fn child_debug_hides_env_values_and_output() {
+        let argv = ["helper".to_owned(), "--token=arg-secret".to_owned()];
+        let spec = ChildSpec {
+            argv: &argv,
+            env: vec![("AWS_SECRET_ACCESS_KEY".into(), "env-secret".into())],
+            inherit_stdin: false,
+            stderr: ChildStderr::Capture,
+            timeout: Duration::from_secs(1),
+            max_output: 10,
+        };
+        let dbg = format!("{spec:?}");
+        assert!(
+            dbg.contains("AWS_SECRET_ACCESS_KEY") && dbg.contains("helper"),
+            "{dbg}"
+        );
+        assert!(
+            !dbg.contains("env-secret") && !dbg.contains("arg-secret"),
+            "{dbg}"
+        );
+        let out = ChildOutput {
+            returncode: 0,
+            stdout: br#"{"SecretAccessKey": "out-secret"}"#.to_vec(),
+            stderr: Some(b"err-secret".to_vec()),
+        };
+        let dbg = format!("{out:?}");
+        assert!(
+            !dbg.contains("out-secret") && !dbg.contains("err-secret"),
+            "{dbg}"
+        );
+        let env = MapEnv::from_pairs([("AWS_SECRET_ACCESS_KEY", "map-secret")]);
+        let dbg = format!("{env:?}");
+        assert!(
+            dbg.contains("AWS_SECRET_ACCESS_KEY") && !dbg.contains("map-secret"),
+            "{dbg}"
+        );
+        let fs =
+            MemFs::default().with_file("/h/.aws/credentials", "aws_secret_access_key = fs-secret");
+        let dbg = format!("{fs:?}");
+        assert!(
+            dbg.contains("credentials") && !dbg.contains("fs-secret"),
+            "{dbg}"
+        );
+    }
 
     #[cfg(unix)]
     #[test]
