@@ -906,8 +906,7 @@ impl Document {
 /// order (line numbers do not count).
 fn entries_eq(a: &[crate::Entry], b: &[crate::Entry]) -> bool {
     a.len() == b.len()
-        && a
-            .iter()
+        && a.iter()
             .zip(b)
             .all(|(x, y)| x.name == y.name && x.value == y.value)
 }
