@@ -30,7 +30,7 @@ credchain is synchronous: resolving reads files, may run a
 `credential_process`, call STS / SSO / IMDS over blocking HTTP, or ask for an
 MFA code. None of that runs on the async executor. With the `tokio` feature
 (default) and a current tokio runtime, it runs on
-[`tokio::task::spawn_blocking`]'s pool; otherwise (no runtime, another
+`tokio::task::spawn_blocking`'s pool; otherwise (no runtime, another
 executor, or the feature off) on a short-lived thread of its own, whose
 answer is awaited without blocking. Either way the SDK's identity cache
 calls the provider rarely (once per credential lifetime), so a thread per
@@ -108,7 +108,7 @@ type here prints no key.
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::task::{Context, Poll, Waker};
 
 use aws_credential_types::Credentials as SdkCredentials;
@@ -140,16 +140,19 @@ struct Inner {
 
 impl fmt::Debug for CredentialsProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let resolved = self
-            .inner
-            .credentials
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(RefreshableCredentials::method);
+        // `try_lock`: the lock is held while a first resolution runs (which
+        // may wait for an MFA code); printing must not wait for it.
+        let method = match self.inner.credentials.try_lock() {
+            Ok(slot) => slot.as_ref().map_or("unresolved", |c| c.method().as_str()),
+            Err(TryLockError::Poisoned(p)) => p
+                .into_inner()
+                .as_ref()
+                .map_or("unresolved", |c| c.method().as_str()),
+            Err(TryLockError::WouldBlock) => "resolving",
+        };
         f.debug_struct("CredentialsProvider")
             .field("profile", &self.inner.session.profile().effective())
-            .field("method", &resolved.map(credchain::Method::as_str))
+            .field("method", &method)
             .finish_non_exhaustive()
     }
 }
