@@ -72,8 +72,9 @@ provider follows botocore (and the AWS CLI, Python's boto3) instead:
   STS call or MFA prompt, and one assumed here is reused by the CLI.
   `aws-config` keeps them in memory only.
 * **MFA.** `mfa_serial` works when the session has a prompt
-  ([`credchain::SessionBuilder::mfa_prompt`], then
-  [`CredentialsProvider::new`]); `aws-config` ignores `mfa_serial` and
+  ([`CredentialsProvider::cli_session_builder`] +
+  [`credchain::SessionBuilder::mfa_prompt`], then
+  [`CredentialsProvider::new`]); one prompt however many SDK calls wait; `aws-config` ignores `mfa_serial` and
   calls `AssumeRole` without a code, which a role requiring MFA refuses.
   Without one, a role whose credentials are not in the CLI cache fails with
   a configuration error.
@@ -185,7 +186,7 @@ impl CredentialsProvider {
     /// missing profile or a file that does not parse is an error here.
     pub fn from_profile(name: &str) -> Result<CredentialsProvider, Error> {
         let provider =
-            CredentialsProvider::new(Self::cli_session(Session::builder().profile_name(name)));
+            CredentialsProvider::new(Self::cli_session_builder().profile_name(name).build());
         provider.inner.session.scoped_profile()?;
         Ok(provider)
     }
@@ -194,15 +195,35 @@ impl CredentialsProvider {
     /// `AWS_DEFAULT_PROFILE` or `default`, environment keys first, assumed
     /// roles cached in `~/.aws/cli/cache`. Reads nothing yet.
     pub fn from_env() -> CredentialsProvider {
-        CredentialsProvider::new(Self::cli_session(Session::builder()))
+        CredentialsProvider::new(Self::cli_session_builder().build())
     }
 
-    fn cli_session(builder: credchain::SessionBuilder) -> Session {
+    /// A session builder with the AWS CLI's credential cache
+    /// (`~/.aws/cli/cache`, when a home directory is known), to add what
+    /// [`from_profile`](Self::from_profile) does not set, such as an MFA
+    /// prompt:
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// struct Ask;
+    /// impl credchain::sts::client::MfaPrompt for Ask {
+    ///     fn prompt(&self, prompt: &str) -> Result<String, credchain::Error> {
+    ///         # let _ = prompt;
+    ///         Ok(String::from("123456")) // ask the user here
+    ///     }
+    /// }
+    /// let session = credchain_aws_sdk::CredentialsProvider::cli_session_builder()
+    ///     .profile_name("admin")
+    ///     .mfa_prompt(Arc::new(Ask))
+    ///     .build();
+    /// let provider = credchain_aws_sdk::CredentialsProvider::new(session);
+    /// ```
+    pub fn cli_session_builder() -> credchain::SessionBuilder {
+        let builder = Session::builder();
         match home(&credchain::os::Os::real()) {
             Some(home) => builder
-                .credential_cache(Arc::new(JsonFileCache::new(JsonFileCache::cli_dir(&home))))
-                .build(),
-            None => builder.build(),
+                .credential_cache(Arc::new(JsonFileCache::new(JsonFileCache::cli_dir(&home)))),
+            None => builder,
         }
     }
 

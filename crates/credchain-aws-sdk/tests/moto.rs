@@ -10,6 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -18,6 +19,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use credchain::Session;
 use credchain::cache::JsonFileCache;
 use credchain::os::{MapEnv, Os, RealClock, RealFs};
+use credchain::sts::client::MfaPrompt;
 use credchain_aws_sdk::CredentialsProvider;
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -27,7 +29,12 @@ const CONFIG: &str = "[profile base]\n\
     [profile role]\n\
     role_arn = arn:aws:iam::123456789012:role/SdkRole\n\
     source_profile = base\n\
-    role_session_name = sdk-session\n";
+    role_session_name = sdk-session\n\
+    [profile mfa]\n\
+    role_arn = arn:aws:iam::123456789012:role/MfaRole\n\
+    source_profile = base\n\
+    role_session_name = mfa-session\n\
+    mfa_serial = arn:aws:iam::123456789012:mfa/user\n";
 
 const CREDENTIALS: &str = "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
     aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
@@ -83,6 +90,10 @@ fn moto() -> Option<Moto> {
 /// A session on the files in `dir`, STS at moto, IMDS off, the AWS CLI's
 /// file cache under `dir/home`.
 fn session(dir: &Path, port: u16, profile: &str) -> Session {
+    builder(dir, port, profile).build()
+}
+
+fn builder(dir: &Path, port: u16, profile: &str) -> credchain::SessionBuilder {
     let env = MapEnv::from_pairs([
         ("AWS_CONFIG_FILE", dir.join("config").display().to_string()),
         (
@@ -104,7 +115,20 @@ fn session(dir: &Path, port: u16, profile: &str) -> Session {
         .credential_cache(Arc::new(JsonFileCache::new(JsonFileCache::cli_dir(
             &dir.join("home"),
         ))))
-        .build()
+}
+
+/// An MFA prompt that answers a fixed code and counts its calls.
+struct CountingPrompt(AtomicUsize);
+
+impl MfaPrompt for CountingPrompt {
+    fn prompt(&self, prompt: &str) -> Result<String, credchain::Error> {
+        assert_eq!(
+            prompt,
+            "Enter MFA code for arn:aws:iam::123456789012:mfa/user: "
+        );
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok("123456".to_owned())
+    }
 }
 
 /// credchain's own answer for `profile` (its STS client, frozen credentials).
@@ -220,4 +244,32 @@ async fn sdk_get_caller_identity_through_an_assumed_role_matches_credchain() {
     .await
     .expect("resolve");
     assert_eq!(akid, c.access_key_id());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mfa_role_prompts_once_for_concurrent_sdk_calls() {
+    let Some(m) = moto() else { return };
+    let dir = files();
+    let prompt = Arc::new(CountingPrompt(AtomicUsize::new(0)));
+    let provider = CredentialsProvider::new(
+        builder(dir.path(), m.port, "mfa")
+            .mfa_prompt(Arc::clone(&prompt) as Arc<dyn MfaPrompt>)
+            .build(),
+    );
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let p = provider.clone();
+            tokio::spawn(async move { sdk_identity(&p, m.port).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(
+            call.await.expect("task"),
+            (
+                "123456789012".to_owned(),
+                "arn:aws:sts::123456789012:assumed-role/MfaRole/mfa-session".to_owned()
+            )
+        );
+    }
+    assert_eq!(prompt.0.load(Ordering::SeqCst), 1);
 }
