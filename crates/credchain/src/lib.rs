@@ -88,6 +88,7 @@ mod pyjson;
 pub mod refreshable;
 pub mod serve;
 pub mod session;
+pub mod settings;
 mod shlex;
 pub mod sso;
 pub mod sts;
