@@ -602,6 +602,25 @@ impl Session {
         }
     }
 
+    /// An `s3.*` key of botocore's `SectionConfigProvider('s3')`: the
+    /// profile's `s3` value is read first (so a missing profile raises even
+    /// when an env var sets the key), and a non-empty `s3` that is not a
+    /// nested block makes the whole section `None`, env overrides included
+    /// (P-NC-3).
+    fn resolve_s3(&self, d: &SettingDef, logical: &str) -> Result<Resolved, Error> {
+        if let Some(p) = self.scoped_profile()?
+            && let Some(Value::Str(v)) = p.get("s3").map(|s| &s.value)
+            && !v.is_empty()
+        {
+            return Ok(Resolved {
+                name: logical.to_owned(),
+                value: SettingValue::Null,
+                provenance: Provenance::Default,
+            });
+        }
+        self.resolve_def(d, logical)
+    }
+
     fn resolve_def(&self, d: &SettingDef, logical: &str) -> Result<Resolved, Error> {
         resolve_setting(d, logical, self.instance_var(d.name), &*self.os.env, || {
             let name = self.profile().effective().to_owned();
@@ -641,7 +660,7 @@ impl Session {
             return S3_SETTINGS
                 .iter()
                 .find(|d| d.name == key)
-                .map(|d| self.resolve_def(d, name))
+                .map(|d| self.resolve_s3(d, name))
                 .transpose();
         }
         setting_def(name)
@@ -686,7 +705,7 @@ impl Session {
             .collect();
         for d in S3_SETTINGS {
             let name = format!("s3.{}", d.name);
-            let r = self.resolve_def(d, &name);
+            let r = self.resolve_s3(d, &name);
             out.push((name, r));
         }
         let mut services: Vec<String> = ["sts", "s3", "sso", "dynamodb"]
@@ -788,7 +807,7 @@ impl Session {
         let s3 = if service == "s3" {
             S3_SETTINGS
                 .iter()
-                .map(|d| self.resolve_def(d, &format!("s3.{}", d.name)))
+                .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             Vec::new()

@@ -802,4 +802,84 @@ mod tests {
         );
         assert_eq!(service_endpoint_keys("sts"), ("STS".into(), "sts".into()));
     }
+
+    fn session(env: &[(&str, &str)], config: &str, profile: Option<&str>) -> crate::Session {
+        use std::sync::Arc;
+        let mut pairs = vec![("HOME", "/h")];
+        pairs.extend_from_slice(env);
+        let os = crate::os::Os {
+            env: Arc::new(MapEnv::from_pairs(pairs)),
+            fs: Arc::new(crate::os::MemFs::new().with_file("/h/.aws/config", config)),
+            ..crate::os::Os::real()
+        };
+        let b = crate::Session::builder().os(os);
+        match profile {
+            Some(p) => b.profile_name(p).build(),
+            None => b.build(),
+        }
+    }
+
+    #[test]
+    fn p_nc_3_s3_section_reads_the_profile_first_and_ignores_a_non_dict() {
+        // Found by the differential: get_config_variable('s3') reads the
+        // scoped config before the env overrides, so a missing profile
+        // raises even with AWS_S3_USE_ARN_REGION set.
+        let s = session(&[("AWS_S3_USE_ARN_REGION", "true")], "", Some("nope"));
+        let e = s.config_variable("s3.use_arn_region").unwrap_err();
+        assert_eq!(e.kind(), "ProfileNotFound");
+        // A plain `s3 = x` drops the whole section, env overrides included.
+        let s = session(
+            &[("AWS_S3_USE_ARN_REGION", "true")],
+            "[default]\ns3 = x\n",
+            None,
+        );
+        let r = s.config_variable("s3.use_arn_region").unwrap().unwrap();
+        assert_eq!(r.value, SettingValue::Null);
+        // Env set, no s3 in the profile: the override applies.
+        let s = session(&[("AWS_S3_USE_ARN_REGION", "TRUE")], "[default]\n", None);
+        let r = s.config_variable("s3.use_arn_region").unwrap().unwrap();
+        assert_eq!(r.value, SettingValue::Bool(true));
+        assert_eq!(
+            r.provenance,
+            Provenance::Env("AWS_S3_USE_ARN_REGION".into())
+        );
+        // Unknown names are None, as ConfigValueStore's.
+        assert!(s.config_variable("no_such_setting").unwrap().is_none());
+    }
+
+    #[test]
+    fn instance_values_beat_env_and_are_converted() {
+        use std::sync::Arc;
+        let os = crate::os::Os {
+            env: Arc::new(MapEnv::from_pairs([
+                ("HOME", "/h"),
+                ("AWS_MAX_ATTEMPTS", "9"),
+            ])),
+            fs: Arc::new(crate::os::MemFs::new()),
+            ..crate::os::Os::real()
+        };
+        let s = crate::Session::builder()
+            .os(os)
+            .config_variable("max_attempts", "2")
+            .region_name("eu-west-3")
+            .build();
+        let r = s.config_variable("max_attempts").unwrap().unwrap();
+        assert_eq!(
+            (r.value, r.provenance),
+            (SettingValue::Int(2), Provenance::Instance)
+        );
+        let r = s.config_variable("region").unwrap().unwrap();
+        assert_eq!(r.provenance, Provenance::Instance);
+        let e = crate::Session::builder()
+            .region_name("us west 2")
+            .os(crate::os::Os {
+                env: Arc::new(MapEnv::from_pairs([("HOME", "/h")])),
+                fs: Arc::new(crate::os::MemFs::new()),
+                ..crate::os::Os::real()
+            })
+            .build()
+            .service_config("s3")
+            .unwrap_err();
+        assert_eq!(e.kind(), "InvalidRegionError");
+    }
 }
