@@ -768,7 +768,15 @@ impl Session {
 
     /// A service client's settings, as botocore's `create_client(service)`
     /// would see them: the region (validated, `InvalidRegionError`), the
-    /// configured endpoint URL, and for `s3` the nested s3 settings.
+    /// configured endpoint URL, and for `s3` the nested s3 settings. The
+    /// checks botocore makes while creating a client run in its order:
+    /// region, `defaults_mode` (`InvalidDefaultsMode`), the configured
+    /// endpoint (`InvalidConfigError`), `max_attempts` below 1
+    /// (`InvalidMaxRetryAttemptsError`), `retry_mode` other than `legacy`,
+    /// `standard` or `adaptive` (`InvalidRetryModeError`, case-sensitive).
+    /// Not yet checked: the per-service endpoint rules
+    /// (`sts_regional_endpoints`, `s3.us_east_1_regional_endpoint`), the
+    /// compression, checksum and account-id settings.
     ///
     /// ```
     /// use credchain::os::{MapEnv, MemFs, Os};
@@ -791,8 +799,9 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// `InvalidRegionError`, the errors of [`Session::endpoint_url`] and of
-    /// the s3 settings.
+    /// `InvalidRegionError`, `InvalidDefaultsMode`,
+    /// `InvalidMaxRetryAttemptsError`, `InvalidRetryModeError`, the errors of
+    /// [`Session::endpoint_url`] and of the s3 settings.
     pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
         let region = self.resolve_def(REGION, "region")?;
         let region = match &region.value {
@@ -803,6 +812,23 @@ impl Session {
             }
             _ => Some(region),
         };
+        // Session.create_client resolves the defaults mode next.
+        let mode = self.resolve_def(
+            setting_def("defaults_mode").unwrap_or(REGION),
+            "defaults_mode",
+        )?;
+        if let SettingValue::Str(m) = &mode.value
+            && !DEFAULTS_MODES.contains(&m.to_lowercase().as_str())
+        {
+            return Err(Error::Unhandled {
+                class: "InvalidDefaultsMode",
+                message: format!(
+                    "Client configured with invalid defaults mode: {m}. Valid defaults modes \
+                     include: {}.",
+                    DEFAULTS_MODES.join(", ")
+                ),
+            });
+        }
         let endpoint_url = self.endpoint_url(service)?;
         let s3 = if service == "s3" {
             S3_SETTINGS
@@ -812,6 +838,35 @@ impl Session {
         } else {
             Vec::new()
         };
+        // ClientArgsCreator's retry config, validated by Config(): total
+        // attempts (from max_attempts) first, then the mode (P-NC-4).
+        let attempts = self.resolve_def(
+            setting_def("max_attempts").unwrap_or(REGION),
+            "max_attempts",
+        )?;
+        if let SettingValue::Int(n) = attempts.value
+            && n < 1
+        {
+            return Err(Error::Unhandled {
+                class: "InvalidMaxRetryAttemptsError",
+                message: format!(
+                    "Value provided to \"max_attempts\": {n} must be an integer greater than or \
+                     equal to 1."
+                ),
+            });
+        }
+        let retry = self.resolve_def(setting_def("retry_mode").unwrap_or(REGION), "retry_mode")?;
+        if let SettingValue::Str(m) = &retry.value
+            && !["legacy", "standard", "adaptive"].contains(&m.as_str())
+        {
+            return Err(Error::Unhandled {
+                class: "InvalidRetryModeError",
+                message: format!(
+                    "Invalid value provided to \"mode\": \"{m}\" must be one of: ('legacy', \
+                     'standard', 'adaptive')"
+                ),
+            });
+        }
         Ok(ServiceConfig {
             service: service.to_owned(),
             region,
@@ -820,6 +875,16 @@ impl Session {
         })
     }
 }
+
+/// botocore's default modes (`DefaultConfigResolver.get_default_modes`).
+const DEFAULTS_MODES: [&str; 6] = [
+    "legacy",
+    "auto",
+    "standard",
+    "in-region",
+    "cross-region",
+    "mobile",
+];
 
 /// The `region` row of [`SETTINGS`].
 const REGION: &SettingDef = &SETTINGS[1];

@@ -882,4 +882,40 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.kind(), "InvalidRegionError");
     }
+
+    #[test]
+    fn p_nc_4_client_creation_checks_follow_botocore() {
+        // Each expected class is what botocore 1.43.11's
+        // create_client('s3', region_name='us-west-2') raised.
+        for (env, kind) in [
+            (vec![("AWS_RETRY_MODE", "bogus")], "InvalidRetryModeError"),
+            (
+                vec![("AWS_RETRY_MODE", "Standard")],
+                "InvalidRetryModeError",
+            ),
+            (vec![("AWS_RETRY_MODE", "")], "InvalidRetryModeError"),
+            (
+                vec![("AWS_MAX_ATTEMPTS", "0")],
+                "InvalidMaxRetryAttemptsError",
+            ),
+            (
+                vec![("AWS_MAX_ATTEMPTS", "-1"), ("AWS_RETRY_MODE", "bogus")],
+                "InvalidMaxRetryAttemptsError",
+            ),
+            (
+                vec![("AWS_DEFAULTS_MODE", "nope"), ("AWS_RETRY_MODE", "bogus")],
+                "InvalidDefaultsMode",
+            ),
+        ] {
+            let mut env = env.clone();
+            env.push(("AWS_DEFAULT_REGION", "us-west-2"));
+            let e = session(&env, "", None).service_config("s3").unwrap_err();
+            assert_eq!(e.kind(), kind, "{env:?}");
+        }
+        let env = [
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_DEFAULTS_MODE", "STANDARD"),
+        ];
+        assert!(session(&env, "", None).service_config("sts").is_ok());
+    }
 }
