@@ -300,7 +300,12 @@ pub(crate) enum StsCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConfigureCommand {
     /// Show profile, keys (masked) and region, and where each came from.
-    List,
+    List {
+        /// Every non-credential setting botocore resolves (Name, Value,
+        /// Type, Location); `--output json` for a document.
+        #[arg(long)]
+        all: bool,
+    },
     /// List every profile name, config-file profiles first.
     ListProfiles,
     /// Print one setting from the files (`region`, `profile.dev.region`, `s3.addressing_style`, ...).
@@ -357,7 +362,8 @@ impl ConfigureCommand {
     /// The command line that names it (`configure list`).
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            ConfigureCommand::List => "configure list",
+            ConfigureCommand::List { all: false } => "configure list",
+            ConfigureCommand::List { all: true } => "configure list --all",
             ConfigureCommand::ListProfiles => "configure list-profiles",
             ConfigureCommand::Get { .. } => "configure get",
             ConfigureCommand::Set { .. } => "configure set",

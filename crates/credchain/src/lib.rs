@@ -9,6 +9,8 @@ same error kinds (botocore's exception class names, see [`Error::kind`]).
  Session (profile selection, resolver lookups) ──► chain (providers) ──► Credentials
                                                         │
                                                         └──► Step log (explain)
+ Session ──► settings (instance → env → profile → default, converted) ──► Resolved + Provenance
+                 └── region only, on request: IMDS placement/availability-zone
 ```
 
 Start with [`Session`]:
@@ -19,6 +21,26 @@ let resolution = session.explain();
 for step in &resolution.steps {
     println!("{:<30} {:<8} {}", step.provider, step.outcome.as_str(), step.detail);
 }
+```
+
+Every non-credential setting botocore resolves (region, retry_mode,
+max_attempts, endpoint URLs, the `s3` block, …) comes with where it came
+from ([`settings`]):
+
+```
+use credchain::os::{MapEnv, MemFs, Os};
+use credchain::settings::{Provenance, SettingValue};
+# use std::sync::Arc;
+let fs = MemFs::new().with_file("/h/.aws/config", "[profile dev]\nretry_mode = standard\n");
+let env = MapEnv::from_pairs([("HOME", "/h"), ("AWS_DEFAULT_REGION", "eu-west-1")]);
+let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+let session = credchain::Session::builder().os(os).profile_name("dev").build();
+let retry = session.config_variable("retry_mode")?.expect("a botocore setting");
+assert_eq!(retry.value, SettingValue::Str("standard".into()));
+assert_eq!(retry.provenance.kind(), "config-file"); // ~/.aws/config line 2, profile dev
+let region = session.config_variable("region")?.expect("a botocore setting");
+assert_eq!(region.provenance, Provenance::Env("AWS_DEFAULT_REGION".into()));
+# Ok::<(), credchain::Error>(())
 ```
 
 All OS access goes through [`os::Os`] (environment, filesystem, clock), so
@@ -72,6 +94,15 @@ processes on 127.0.0.1, as the ECS container endpoint or IMDSv2 (what
   their known differences: a total per-request deadline and a 1 MiB
   response cap, no second fetch of expired credentials).
 * Files larger than 64 MiB are refused with `ConfigParseError`.
+* Settings ([`settings`]): an integer setting beyond 64 bits is an
+  `OverflowError` (Python keeps the big integer); unknown keys inside an
+  `s3` block are not listed (botocore passes them through in its `s3`
+  dict); `connect_timeout` / `read_timeout` are not settings botocore reads
+  from env or files (only `Config(...)` and `defaults_mode` smart
+  defaults), so they are not listed; the smart defaults `defaults_mode`
+  applies at client creation are not applied. A service's
+  `[services]` / `AWS_ENDPOINT_URL_<SERVICE>` name is the client name
+  upper-cased with a few aliases, not botocore's full service-id table.
 */
 
 pub mod chain;
@@ -88,6 +119,7 @@ mod pyjson;
 pub mod refreshable;
 pub mod serve;
 pub mod session;
+pub mod settings;
 mod shlex;
 pub mod sso;
 pub mod sts;

@@ -14,6 +14,10 @@ use crate::http::{HttpClient, Network};
 use crate::os::{Os, Random, Sleep};
 use crate::pyint::is_py_int;
 use crate::refreshable::RefreshableCredentials;
+use crate::settings::{
+    Provenance, Resolved, S3_SETTINGS, SETTINGS, SettingDef, SettingValue, resolve_setting,
+    service_endpoint_keys, setting_def,
+};
 use crate::sts::client::{MfaPrompt, StsClient, StsOptions};
 
 /// Where the profile name came from.
@@ -104,9 +108,35 @@ pub struct SessionBuilder {
     region: Option<String>,
     keys: ExplicitKeys,
     sts: StsOptions,
+    instance: crate::settings::InstanceVars,
 }
 
 impl SessionBuilder {
+    /// Sets a session instance variable, as botocore's
+    /// `session.set_config_variable(name, value)`: it beats env vars and
+    /// files for that logical name ([`crate::settings::SETTINGS`]; for the
+    /// nested s3 settings, the bare key, e.g. `addressing_style`). The value
+    /// is converted like any other (`max_attempts` "3" → 3). `region` and
+    /// `profile` are [`SessionBuilder::region_name`] and
+    /// [`SessionBuilder::profile_name`].
+    #[must_use]
+    pub fn config_variable(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> SessionBuilder {
+        let name = name.into();
+        let value = value.into();
+        match name.as_str() {
+            "region" => self.region = Some(value),
+            "profile" => self.profile = Some(value),
+            _ => {
+                self.instance.retain(|(n, _)| *n != name);
+                self.instance.push((name, value));
+            }
+        }
+        self
+    }
     /// Cache assumed-role and web-identity answers here (the AWS CLI uses
     /// [`crate::cache::JsonFileCache`] in `~/.aws/cli/cache`, P-AR-8).
     #[must_use]
@@ -193,6 +223,7 @@ impl SessionBuilder {
             },
             region: self.region,
             keys: self.keys,
+            instance: self.instance,
             files: OnceLock::new(),
         }
     }
@@ -215,6 +246,7 @@ pub struct Session {
     profile: Option<String>,
     region: Option<String>,
     keys: ExplicitKeys,
+    instance: crate::settings::InstanceVars,
     files: OnceLock<Result<Arc<ConfigFiles>, Error>>,
     sts: StsOptions,
 }
@@ -539,6 +571,323 @@ impl Session {
         }))
     }
 }
+
+/// The settings of one service client, as botocore would create it
+/// ([`Session::service_config`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// The client name (`s3`, `sts`, `sso-oidc`).
+    pub service: String,
+    /// The region the client would use, with its source (`None`: unset).
+    pub region: Option<Resolved>,
+    /// The configured endpoint URL (P-NC-5), named `endpoint_url.<service>`;
+    /// `None` when nothing configures one and the built-in endpoint rules
+    /// apply.
+    pub endpoint_url: Option<Resolved>,
+    /// For `s3`, the `s3.*` settings (addressing style, accelerate, ...);
+    /// empty for other services.
+    pub s3: Vec<Resolved>,
+}
+
+impl Session {
+    fn instance_var(&self, name: &str) -> Option<&str> {
+        match name {
+            "region" => self.region.as_deref(),
+            "profile" => self.profile.as_deref(),
+            _ => self
+                .instance
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str()),
+        }
+    }
+
+    /// An `s3.*` key of botocore's `SectionConfigProvider('s3')`: the
+    /// profile's `s3` value is read first (so a missing profile raises even
+    /// when an env var sets the key), and a non-empty `s3` that is not a
+    /// nested block makes the whole section `None`, env overrides included
+    /// (P-NC-3).
+    fn resolve_s3(&self, d: &SettingDef, logical: &str) -> Result<Resolved, Error> {
+        if let Some(p) = self.scoped_profile()?
+            && let Some(Value::Str(v)) = p.get("s3").map(|s| &s.value)
+            && !v.is_empty()
+        {
+            return Ok(Resolved {
+                name: logical.to_owned(),
+                value: SettingValue::Null,
+                provenance: Provenance::Default,
+            });
+        }
+        self.resolve_def(d, logical)
+    }
+
+    fn resolve_def(&self, d: &SettingDef, logical: &str) -> Result<Resolved, Error> {
+        resolve_setting(d, logical, self.instance_var(d.name), &*self.os.env, || {
+            let name = self.profile().effective().to_owned();
+            Ok(self.scoped_profile()?.map(|p| (name, p)))
+        })
+    }
+
+    /// One setting by botocore's logical name, as
+    /// `session.get_config_variable(name)` (P-NC-1): instance value, env
+    /// var(s), current profile, default, converted (`int()`,
+    /// `ensure_boolean`), with where it came from. The `s3.*` names
+    /// (`s3.addressing_style`) give the one key of `get_config_variable('s3')`.
+    /// `Ok(None)` for a name botocore does not know.
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// use credchain::settings::{Provenance, SettingValue};
+    /// # use std::sync::Arc;
+    /// let env = MapEnv::from_pairs([("AWS_MAX_ATTEMPTS", "4"), ("HOME", "/h")]);
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(MemFs::new()), ..Os::real() };
+    /// let session = credchain::Session::builder().os(os).build();
+    /// let r = session.config_variable("max_attempts")?.unwrap();
+    /// assert_eq!(r.value, SettingValue::Int(4));
+    /// assert_eq!(r.provenance, Provenance::Env("AWS_MAX_ATTEMPTS".into()));
+    /// let r = session.config_variable("retry_mode")?.unwrap();
+    /// assert_eq!(r.value, SettingValue::Str("legacy".into()));
+    /// assert_eq!(r.provenance, Provenance::Default);
+    /// # Ok::<(), credchain::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ValueError` for a bad integer, `ProfileNotFound` / `ConfigParseError`
+    /// when the profile had to be read.
+    pub fn config_variable(&self, name: &str) -> Result<Option<Resolved>, Error> {
+        if let Some(key) = name.strip_prefix("s3.") {
+            return S3_SETTINGS
+                .iter()
+                .find(|d| d.name == key)
+                .map(|d| self.resolve_s3(d, name))
+                .transpose();
+        }
+        setting_def(name)
+            .map(|d| self.resolve_def(d, name))
+            .transpose()
+    }
+
+    /// The region as [`Session::config_variable`]`("region")`, then, when
+    /// nothing set one, the EC2 instance metadata service as botocore's
+    /// `IMDSRegionProvider` (the availability zone minus its last letter;
+    /// skipped when `AWS_EC2_METADATA_DISABLED=true`). Makes a request only
+    /// in that case. The value is `Null` when IMDS gives nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::config_variable`], and the IMDS settings' errors
+    /// (`InvalidIMDSEndpointModeError`, `ValueError`).
+    pub fn region_with_imds(&self) -> Result<Resolved, Error> {
+        let r = self.resolve_def(REGION, "region")?;
+        if r.value != SettingValue::Null {
+            return Ok(r);
+        }
+        Ok(match crate::imds::region(self)? {
+            Some(region) => Resolved {
+                name: "region".into(),
+                value: SettingValue::Str(region),
+                provenance: Provenance::Imds,
+            },
+            None => r,
+        })
+    }
+
+    /// Every setting botocore resolves, in [`crate::settings::SETTINGS`]
+    /// order, then `s3.*`, then `endpoint_url.<service>` for sts, s3, sso,
+    /// dynamodb and each service of the profile's `[services]` section. Each
+    /// entry is the logical name and its result: a bad value fails only its
+    /// own entry, as in botocore.
+    pub fn settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
+        let mut out: Vec<(String, Result<Resolved, Error>)> = SETTINGS
+            .iter()
+            .map(|d| (d.name.to_owned(), self.resolve_def(d, d.name)))
+            .collect();
+        for d in S3_SETTINGS {
+            let name = format!("s3.{}", d.name);
+            let r = self.resolve_s3(d, &name);
+            out.push((name, r));
+        }
+        let mut services: Vec<String> = ["sts", "s3", "sso", "dynamodb"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        if let Ok(files) = self.config_files()
+            && let Ok(Some(p)) = self.scoped_profile()
+            && let Some(section) = p.get_str("services").and_then(|n| files.services().get(n))
+        {
+            for (key, _) in section.iter() {
+                let svc = key.replace('_', "-");
+                if !services.contains(&svc) {
+                    services.push(svc);
+                }
+            }
+        }
+        for svc in services {
+            let name = format!("endpoint_url.{svc}");
+            let r = self.endpoint_url(&svc).map(|e| {
+                e.unwrap_or(Resolved {
+                    name: name.clone(),
+                    value: SettingValue::Null,
+                    provenance: Provenance::Default,
+                })
+            });
+            out.push((name, r));
+        }
+        out
+    }
+
+    /// The configured endpoint URL for a client (P-NC-5):
+    /// `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
+    /// `[services X]` block, the profile's `endpoint_url`; none when
+    /// `ignore_configured_endpoint_urls` is true or nothing is configured.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidConfigError` for a profile naming a missing services section,
+    /// and the file errors.
+    pub fn endpoint_url(&self, service: &str) -> Result<Option<Resolved>, Error> {
+        let files = self.config_files()?;
+        let profile = self.scoped_profile()?;
+        let (suffix, key) = service_endpoint_keys(service);
+        let name = self.profile().effective().to_owned();
+        Ok(crate::sts::endpoint::configured_endpoint(
+            &*self.os.env,
+            files,
+            profile,
+            &name,
+            &suffix,
+            &key,
+        )?
+        .map(|(url, provenance)| Resolved {
+            name: format!("endpoint_url.{service}"),
+            value: SettingValue::Str(url),
+            provenance,
+        }))
+    }
+
+    /// A service client's settings, as botocore's `create_client(service)`
+    /// would see them: the region (validated, `InvalidRegionError`), the
+    /// configured endpoint URL, and for `s3` the nested s3 settings. The
+    /// checks botocore makes while creating a client run in its order:
+    /// region, `defaults_mode` (`InvalidDefaultsMode`), the configured
+    /// endpoint (`InvalidConfigError`), `max_attempts` below 1
+    /// (`InvalidMaxRetryAttemptsError`), `retry_mode` other than `legacy`,
+    /// `standard` or `adaptive` (`InvalidRetryModeError`, case-sensitive).
+    /// Not yet checked: the per-service endpoint rules
+    /// (`sts_regional_endpoints`, `s3.us_east_1_regional_endpoint`), the
+    /// compression, checksum and account-id settings.
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// use credchain::settings::SettingValue;
+    /// # use std::sync::Arc;
+    /// let fs = MemFs::new().with_file(
+    ///     "/h/.aws/config",
+    ///     "[profile dev]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n",
+    /// );
+    /// let env = MapEnv::from_pairs([("HOME", "/h")]);
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+    /// let session = credchain::Session::builder().os(os).profile_name("dev").build();
+    /// let s3 = session.service_config("s3")?;
+    /// assert_eq!(s3.region.unwrap().value, SettingValue::Str("eu-west-1".into()));
+    /// let style = s3.s3.iter().find(|r| r.name == "s3.addressing_style").unwrap();
+    /// assert_eq!(style.value, SettingValue::Str("path".into()));
+    /// assert!(s3.endpoint_url.is_none());
+    /// # Ok::<(), credchain::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `InvalidRegionError`, `InvalidDefaultsMode`,
+    /// `InvalidMaxRetryAttemptsError`, `InvalidRetryModeError`, the errors of
+    /// [`Session::endpoint_url`] and of the s3 settings.
+    pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
+        let region = self.resolve_def(REGION, "region")?;
+        let region = match &region.value {
+            SettingValue::Null => None,
+            SettingValue::Str(r) => {
+                crate::sts::endpoint::validate_region_name(r)?;
+                Some(region)
+            }
+            _ => Some(region),
+        };
+        // Session.create_client resolves the defaults mode next.
+        let mode = self.resolve_def(
+            setting_def("defaults_mode").unwrap_or(REGION),
+            "defaults_mode",
+        )?;
+        if let SettingValue::Str(m) = &mode.value
+            && !DEFAULTS_MODES.contains(&m.to_lowercase().as_str())
+        {
+            return Err(Error::Unhandled {
+                class: "InvalidDefaultsMode",
+                message: format!(
+                    "Client configured with invalid defaults mode: {m}. Valid defaults modes \
+                     include: {}.",
+                    DEFAULTS_MODES.join(", ")
+                ),
+            });
+        }
+        let endpoint_url = self.endpoint_url(service)?;
+        let s3 = if service == "s3" {
+            S3_SETTINGS
+                .iter()
+                .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        // ClientArgsCreator's retry config, validated by Config(): total
+        // attempts (from max_attempts) first, then the mode (P-NC-4).
+        let attempts = self.resolve_def(
+            setting_def("max_attempts").unwrap_or(REGION),
+            "max_attempts",
+        )?;
+        if let SettingValue::Int(n) = attempts.value
+            && n < 1
+        {
+            return Err(Error::Unhandled {
+                class: "InvalidMaxRetryAttemptsError",
+                message: format!(
+                    "Value provided to \"max_attempts\": {n} must be an integer greater than or \
+                     equal to 1."
+                ),
+            });
+        }
+        let retry = self.resolve_def(setting_def("retry_mode").unwrap_or(REGION), "retry_mode")?;
+        if let SettingValue::Str(m) = &retry.value
+            && !["legacy", "standard", "adaptive"].contains(&m.as_str())
+        {
+            return Err(Error::Unhandled {
+                class: "InvalidRetryModeError",
+                message: format!(
+                    "Invalid value provided to \"mode\": \"{m}\" must be one of: ('legacy', \
+                     'standard', 'adaptive')"
+                ),
+            });
+        }
+        Ok(ServiceConfig {
+            service: service.to_owned(),
+            region,
+            endpoint_url,
+            s3,
+        })
+    }
+}
+
+/// botocore's default modes (`DefaultConfigResolver.get_default_modes`).
+const DEFAULTS_MODES: [&str; 6] = [
+    "legacy",
+    "auto",
+    "standard",
+    "in-region",
+    "cross-region",
+    "mobile",
+];
+
+/// The `region` row of [`SETTINGS`].
+const REGION: &SettingDef = &SETTINGS[1];
 
 impl Default for Session {
     fn default() -> Session {

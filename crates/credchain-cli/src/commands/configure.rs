@@ -130,6 +130,118 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
     0
 }
 
+/// `configure list --all`: every setting botocore resolves with its value,
+/// type (`instance`, `env`, `config-file`, `credentials-file`, `imds`,
+/// `default`) and location (env var, `path:line`, `--region`), in the
+/// `configure list` columns; `--output json` gives
+/// `{"profile", "settings": [{"name", "value", "type", "location"}]}`. The
+/// region falls back to IMDS when nothing else sets it. A setting whose value
+/// botocore would refuse is shown with its error kind and the exit code is
+/// 255.
+pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
+    use credchain::settings::{Provenance, Resolved, SettingValue};
+    let session = super::session(global);
+    let files = session.config_files().ok();
+    let location = |r: &Resolved| -> Option<String> {
+        match &r.provenance {
+            Provenance::Instance => Some(if r.name == "profile" {
+                "--profile".into()
+            } else {
+                format!("--{}", r.name.replace('_', "-"))
+            }),
+            Provenance::Env(v) => Some(v.clone()),
+            Provenance::File { origin, .. } => files.map(|f| f.describe(*origin)),
+            Provenance::Imds => Some("/latest/meta-data/placement/availability-zone".into()),
+            Provenance::Default => None,
+        }
+    };
+    let mut settings = session.settings();
+    // The IMDS step runs only when nothing else set a region; its failure
+    // leaves the region unset (botocore's provider returns None).
+    if let Some((_, Ok(r))) = settings.iter_mut().find(|(n, _)| n == "region")
+        && r.value == SettingValue::Null
+    {
+        match session.region_with_imds() {
+            Ok(found) => *r = found,
+            Err(e) => output::err_line(&format!(
+                "note: region from IMDS: {}: {}",
+                e.kind(),
+                e.to_string().trim_end()
+            )),
+        }
+    }
+    let mut failed = Vec::new();
+    let json = global.output == Some(crate::cli::OutputFormat::Json);
+    let mut rows = Vec::new();
+    let mut text = String::new();
+    row(&mut text, "Name", "Value", "Type", "Location");
+    row(&mut text, "----", "-----", "----", "--------");
+    for (name, r) in &settings {
+        match r {
+            Ok(r) => {
+                let loc = location(r);
+                let value = match &r.value {
+                    SettingValue::Null => serde_json::Value::Null,
+                    SettingValue::Str(s) => s.clone().into(),
+                    SettingValue::Int(i) => (*i).into(),
+                    SettingValue::Bool(b) => (*b).into(),
+                    SettingValue::Map(m) => serde_json::Value::Object(
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.clone().into()))
+                            .collect(),
+                    ),
+                };
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "value": value,
+                    "type": r.provenance.kind(),
+                    "location": loc,
+                }));
+                let (kind, loc) = if r.value == SettingValue::Null {
+                    ("None", "None".to_owned())
+                } else {
+                    (r.provenance.kind(), loc.unwrap_or_default())
+                };
+                row(&mut text, name, &r.value.display(), kind, &loc);
+            }
+            Err(e) => {
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "value": null,
+                    "type": "error",
+                    "location": null,
+                    "error": {"kind": e.kind(), "message": e.to_string().trim_end()},
+                }));
+                row(&mut text, name, "<error>", "error", e.kind());
+                failed.push((name.clone(), e.clone()));
+            }
+        }
+    }
+    if json {
+        let doc = serde_json::json!({
+            "profile": session.profile().effective(),
+            "settings": rows,
+        });
+        let mut t = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        t.push('\n');
+        output::out(&t);
+    } else {
+        output::out(&text);
+    }
+    for (name, e) in &failed {
+        output::err_line(&format!(
+            "error: {name}: {}: {}",
+            e.kind(),
+            e.to_string().trim_end()
+        ));
+    }
+    if failed.is_empty() {
+        0
+    } else {
+        super::EXIT_ERROR
+    }
+}
+
 /// v1's predefined non-profile sections for `configure get`.
 const PREDEFINED_SECTIONS: [&str; 2] = ["preview", "plugins"];
 

@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod configure_eof;
+mod configure_list_all;
 mod configure_read;
 mod configure_sso;
 mod configure_write;

@@ -1,5 +1,5 @@
 //! The credential chain: botocore's providers in botocore's order, run
-//! against one [`Ctx`], recording a [`Step`] per provider so `explain` can
+//! against one `Ctx`, recording a [`Step`] per provider so `explain` can
 //! say exactly why each source won or was skipped.
 
 pub mod repr;

@@ -1,7 +1,7 @@
 //! Locating, reading and normalizing the shared config and credentials
 //! files into botocore's profile map.
 //!
-//! Data flows one way: [`paths`] expansion → `credchain-ini` (configparser
+//! Data flows one way: `paths` expansion → `credchain-ini` (configparser
 //! semantics, lossless) → normalization here (`[profile x]` names split with
 //! shlex, sub-properties, `[DEFAULT]` inheritance, merging) → [`ConfigFiles`].
 

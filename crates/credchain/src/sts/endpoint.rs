@@ -6,6 +6,7 @@
 use crate::config::{ConfigFiles, Profile, Value};
 use crate::error::Error;
 use crate::os::Env;
+use crate::settings::Provenance;
 
 /// The 16 region values `legacy` sends to the global endpoint (P-NC-6).
 pub const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
@@ -300,6 +301,20 @@ pub fn configured_endpoint_url_for(
     env_suffix: &str,
     services_key: &str,
 ) -> Result<Option<String>, Error> {
+    Ok(configured_endpoint(env, files, profile, "", env_suffix, services_key)?.map(|(u, _)| u))
+}
+
+/// [`configured_endpoint_url_for`] with where the URL came from: the env
+/// var, the `[services X]` sub-key's line (profile field `services X`), or
+/// the profile's `endpoint_url` line (profile field `profile_name`).
+pub fn configured_endpoint(
+    env: &dyn Env,
+    files: &ConfigFiles,
+    profile: Option<&Profile>,
+    profile_name: &str,
+    env_suffix: &str,
+    services_key: &str,
+) -> Result<Option<(String, Provenance)>, Error> {
     if truthy(setting(
         env,
         profile,
@@ -308,11 +323,13 @@ pub fn configured_endpoint_url_for(
     )) {
         return Ok(None);
     }
-    if let Some(u) = env.get(&format!("AWS_ENDPOINT_URL_{env_suffix}")) {
-        return Ok(Some(u));
-    }
-    if let Some(u) = env.get("AWS_ENDPOINT_URL") {
-        return Ok(Some(u));
+    for var in [
+        format!("AWS_ENDPOINT_URL_{env_suffix}"),
+        "AWS_ENDPOINT_URL".into(),
+    ] {
+        if let Some(u) = env.get(&var) {
+            return Ok(Some((u, Provenance::Env(var))));
+        }
     }
     if let Some(name) = profile.and_then(|p| p.get_str("services")) {
         let Some(section) = files.services().get(name) else {
@@ -323,15 +340,29 @@ pub fn configured_endpoint_url_for(
                 ),
             });
         };
-        if let Some(Value::Nested(block)) = section.get(services_key).map(|s| &s.value)
+        if let Some(s) = section.get(services_key)
+            && let Value::Nested(block) = &s.value
             && let Some((_, url)) = block.iter().rev().find(|(k, _)| k == "endpoint_url")
         {
-            return Ok(Some(url.clone()));
+            return Ok(Some((
+                url.clone(),
+                Provenance::File {
+                    origin: s.origin,
+                    profile: format!("services {name}"),
+                },
+            )));
         }
     }
-    Ok(profile
-        .and_then(|p| p.get_str("endpoint_url"))
-        .map(str::to_owned))
+    Ok(profile.and_then(|p| {
+        let s = p.get("endpoint_url")?;
+        Some((
+            s.value.as_str()?.to_owned(),
+            Provenance::File {
+                origin: s.origin,
+                profile: profile_name.to_owned(),
+            },
+        ))
+    }))
 }
 
 /// The DNS suffixes (`amazonaws.com`, `api.aws`) and name of the partition

@@ -1063,3 +1063,37 @@ mod no_panics {
         }
     }
 }
+
+#[test]
+fn session_region_falls_back_to_imds_only_when_unset() {
+    use credchain::settings::{Provenance, SettingValue};
+    // Nothing sets a region: IMDS gives it, with provenance `imds`.
+    let client = fake(vec![ok(200, "tok"), ok(200, "ap-southeast-2a")]);
+    let s = fake_session(&[], Some("[default]\noutput = text\n"), Arc::clone(&client));
+    let r = s.region_with_imds().unwrap();
+    assert_eq!(r.value, SettingValue::Str("ap-southeast-2".into()));
+    assert_eq!(r.provenance, Provenance::Imds);
+    assert_eq!(client.sent_urls().len(), 2);
+    // A profile region wins and nothing is sent.
+    let client = fake(vec![]);
+    let s = fake_session(
+        &[],
+        Some("[default]\nregion = eu-north-1\n"),
+        Arc::clone(&client),
+    );
+    let r = s.region_with_imds().unwrap();
+    assert_eq!(r.value, SettingValue::Str("eu-north-1".into()));
+    assert_eq!(r.provenance.kind(), "config-file");
+    assert!(client.sent_urls().is_empty());
+    // AWS_EC2_METADATA_DISABLED: unset, nothing sent.
+    let client = fake(vec![]);
+    let s = fake_session(
+        &[("AWS_EC2_METADATA_DISABLED", "TRUE")],
+        None,
+        Arc::clone(&client),
+    );
+    let r = s.region_with_imds().unwrap();
+    assert_eq!(r.value, SettingValue::Null);
+    assert_eq!(r.provenance, Provenance::Default);
+    assert!(client.sent_urls().is_empty());
+}

@@ -87,7 +87,7 @@ impl CallbackListener {
     ///
     /// Each connection's request is read on its own thread: browsers open
     /// speculative connections that send nothing, and one of those must
-    /// not hold up the real callback for [`REQUEST_TIMEOUT`].
+    /// not hold up the real callback for `REQUEST_TIMEOUT`.
     pub fn wait(
         self,
         expected_state: &str,

@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Differential test: `credchain configure list --all --output json` vs botocore.
+
+Usage:
+    python3 tests/differential/config_diff.py --binary PATH [--scenarios N]
+        [--seed S] [--jobs J] [--only 3,17] [--dump IDX]
+
+Every scenario is generated from (seed, index) alone, so `--only IDX`
+reproduces it. A scenario is env vars + config/credentials file contents +
+a profile selection (none, AWS_PROFILE, AWS_DEFAULT_PROFILE, --profile, or a
+missing profile). The generator draws setting names, env vars and profile
+keys from botocore's own tables (BOTOCORE_DEFAUT_SESSION_VARIABLES,
+DEFAULT_S3_CONFIG_VARS), so a drift of credchain's checked-in table shows up
+as a difference. For each scenario:
+
+* the names credchain lists equal botocore's table (plus awscli's `output`);
+* every setting's value (and Python type) equals
+  `Session(profile=P).get_config_variable(name)`, or both raise the same
+  exception class;
+* `s3.<key>` equals `get_config_variable('s3').get(key)` (botocore's
+  conversions applied);
+* `endpoint_url.<svc>` for sts, s3, sso, dynamodb equals
+  `create_client(svc).meta.endpoint_url` when credchain reports a configured
+  URL, and botocore's URL is a built-in AWS one when it reports none
+  (creating a client sends nothing; sockets are blocked anyway);
+* provenance is consistent: an `env` row names a variable of the scenario,
+  a file row's `path:line` is a line that sets that key.
+
+IMDS is disabled (AWS_EC2_METADATA_DISABLED=true) in every scenario.
+Requires Python 3.11, stdlib + botocore (1.43.11).
+"""
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+import botocore.session
+from botocore.configprovider import (
+    BOTOCORE_DEFAUT_SESSION_VARIABLES,
+    DEFAULT_S3_CONFIG_VARS,
+)
+
+CLI_VARS = {'output': ('output', 'AWS_DEFAULT_OUTPUT', 'json', None)}
+SERVICES = ['sts', 's3', 'sso', 'dynamodb']
+# Settings that only name files or profiles: changing them would move the
+# scenario's files, so they are never generated (they are still compared).
+FIXED = {'profile', 'config_file', 'credentials_file', 'data_path'}
+
+BOOL_VALUES = ['true', 'TRUE', 'True', 'false', '1', 'yes', '']
+INT_VALUES = ['3', ' 7 ', '1_0', '0', '-2', 'x', '0x5', '', '12345']
+STR_VALUES = {
+    'region': ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-south-1', 'us west 2', ''],
+    'retry_mode': ['legacy', 'standard', 'adaptive', 'bogus', ''],
+    'defaults_mode': ['legacy', 'standard', 'in-region', 'cross-region', 'mobile', 'nope'],
+    'sts_regional_endpoints': ['regional', 'legacy'],
+    'addressing_style': ['auto', 'virtual', 'path'],
+    'us_east_1_regional_endpoint': ['regional', 'legacy'],
+    'request_checksum_calculation': ['when_supported', 'when_required'],
+    'response_checksum_validation': ['when_supported', 'when_required'],
+    'account_id_endpoint_mode': ['preferred', 'disabled', 'required'],
+    'output': ['json', 'text', 'table', 'yaml'],
+    'ca_bundle': ['/etc/ssl/x.pem', '~/bundle.pem'],
+    'ec2_metadata_service_endpoint_mode': ['ipv4', 'ipv6'],
+}
+GENERIC_STR = ['a', 'some value', '10', 'http://127.0.0.1:1', 'x=y']
+ENDPOINTS = ['http://127.0.0.1:4566', 'https://localhost:8443', 'http://127.0.0.1:9000/path']
+
+
+def table():
+    """logical name -> (config keys, env vars, conversion) from botocore."""
+    out = {}
+    for name, (keys, envs, _default, conv) in {**BOTOCORE_DEFAUT_SESSION_VARIABLES, **CLI_VARS}.items():
+        out[name] = (keys, envs, conv)
+    return out
+
+
+def as_list(x):
+    if x is None:
+        return []
+    return list(x) if isinstance(x, list) else [x]
+
+
+def values_for(name, conv):
+    conv_name = getattr(conv, '__name__', None)
+    if conv_name == 'ensure_boolean':
+        return BOOL_VALUES
+    if conv is int:
+        return INT_VALUES
+    return STR_VALUES.get(name, GENERIC_STR)
+
+
+def generate(seed, index):
+    r = random.Random('credchain-config-diff:%s:%s' % (seed, index))
+    env = {}
+    profiles = {'default': {}, 'dev': {}}
+    creds = {'default': {}, 'dev': {}}
+    s3_block = {'default': {}, 'dev': {}}
+    services = {}
+    t = table()
+    names = [n for n in t if n not in FIXED and t[n][0] is not None]
+    for name in r.sample(names, r.randint(2, 12)):
+        keys, envs, conv = t[name]
+        value = r.choice(values_for(name, conv))
+        where = r.choice(['env', 'config', 'config', 'creds', 'both'])
+        envs = as_list(envs)
+        if where in ('env', 'both') and envs:
+            env[r.choice(envs)] = value
+        if where in ('config', 'both', 'creds') or not envs:
+            prof = r.choice(['default', 'dev'])
+            target = creds if where == 'creds' else profiles
+            target[prof][keys] = r.choice(values_for(name, conv)) if where == 'both' else value
+    for key, (keys, envs, _d, conv) in DEFAULT_S3_CONFIG_VARS.items():
+        if r.random() < 0.3:
+            for k in as_list(keys):
+                if r.random() < 0.6:
+                    val = r.choice(values_for(key, conv))
+                    prof = r.choice(['default', 'dev'])
+                    if isinstance(k, tuple):
+                        s3_block[prof][k[1]] = val
+                    else:
+                        profiles[prof][k] = val
+            if envs and r.random() < 0.4:
+                env[envs] = r.choice(values_for(key, conv))
+    # Endpoints: global and per-service env, profile endpoint_url, services.
+    if r.random() < 0.3:
+        env['AWS_ENDPOINT_URL'] = r.choice(ENDPOINTS)
+    for svc in SERVICES:
+        if r.random() < 0.2:
+            env['AWS_ENDPOINT_URL_' + svc.upper()] = r.choice(ENDPOINTS)
+    for prof in ('default', 'dev'):
+        if r.random() < 0.25:
+            profiles[prof]['endpoint_url'] = r.choice(ENDPOINTS)
+        if r.random() < 0.25:
+            sect = r.choice(['local', 'local', 'missing'])
+            profiles[prof]['services'] = sect
+    if r.random() < 0.7:
+        services['local'] = {svc: r.choice(ENDPOINTS) for svc in r.sample(SERVICES, r.randint(1, 3))}
+    if r.random() < 0.15:
+        env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] = r.choice(['true', 'false'])
+    sel = r.choice(['none', 'none', 'env', 'default_env', 'explicit', 'explicit_default', 'missing'])
+    profile = None
+    if sel == 'env':
+        env['AWS_PROFILE'] = 'dev'
+    elif sel == 'default_env':
+        env['AWS_DEFAULT_PROFILE'] = 'dev'
+    elif sel == 'explicit':
+        profile = 'dev'
+    elif sel == 'explicit_default':
+        profile = 'default'
+    elif sel == 'missing':
+        profile = 'nope'
+    config = []
+    for prof in ('default', 'dev'):
+        header = '[default]' if prof == 'default' else '[profile dev]'
+        config.append(header)
+        for k, v in profiles[prof].items():
+            config.append('%s = %s' % (k, v))
+        if s3_block[prof]:
+            config.append('s3 =')
+            for k, v in s3_block[prof].items():
+                config.append('  %s = %s' % (k, v))
+        config.append('')
+    for name, block in services.items():
+        config.append('[services %s]' % name)
+        for svc, url in block.items():
+            config.append('%s =' % svc)
+            config.append('  endpoint_url = %s' % url)
+        config.append('')
+    cred_text = []
+    for prof in ('default', 'dev'):
+        if creds[prof]:
+            cred_text.append('[%s]' % prof)
+            for k, v in creds[prof].items():
+                cred_text.append('%s = %s' % (k, v))
+    return {
+        'index': index,
+        'env': env,
+        'profile': profile,
+        'config': '\n'.join(config) + '\n',
+        'credentials': '\n'.join(cred_text) + '\n' if cred_text else None,
+    }
+
+
+def scenario_env(sc, home):
+    env = {
+        'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+        'HOME': home,
+        'LANG': 'C.UTF-8',
+        'AWS_EC2_METADATA_DISABLED': 'true',
+    }
+    env.update(sc['env'])
+    return env
+
+
+def write_files(sc, home):
+    os.makedirs(os.path.join(home, '.aws'), exist_ok=True)
+    with open(os.path.join(home, '.aws', 'config'), 'w') as f:
+        f.write(sc['config'])
+    if sc['credentials'] is not None:
+        with open(os.path.join(home, '.aws', 'credentials'), 'w') as f:
+            f.write(sc['credentials'])
+
+
+def outcome(fn):
+    try:
+        return ('ok', fn())
+    except Exception as e:  # noqa: BLE001 - the class name is what is compared
+        return ('err', type(e).__name__, str(e))
+
+
+def run_botocore(sc, home):
+    """botocore's answers, in-process with os.environ replaced."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(scenario_env(sc, home))
+    try:
+        s = botocore.session.Session(session_vars=CLI_VARS, profile=sc['profile'])
+        got = {}
+        for name in table():
+            got[name] = outcome(lambda n=name: s.get_config_variable(n))[:2]
+        s3 = outcome(lambda: s.get_config_variable('s3'))
+        for key in DEFAULT_S3_CONFIG_VARS:
+            got['s3.' + key] = ('ok', (s3[1] or {}).get(key)) if s3[0] == 'ok' else s3[:2]
+        for svc in SERVICES:
+            def mk(svc=svc):
+                c = s.create_client(svc, region_name=None if s.get_config_variable('region') else 'us-east-1',
+                                    aws_access_key_id='AKIDEXAMPLE', aws_secret_access_key='x')
+                return c.meta.endpoint_url
+            got['endpoint_url.' + svc] = outcome(mk)
+        return got
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_credchain(binary, sc, home):
+    args = [os.path.abspath(binary), 'configure', 'list', '--all', '--output', 'json']
+    if sc['profile'] is not None:
+        args += ['--profile', sc['profile']]
+    p = subprocess.run(args, env=scenario_env(sc, home), cwd=home, capture_output=True, text=True, timeout=60)
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        return None, p
+    return {s['name']: s for s in doc['settings']}, p
+
+
+def same(a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def check_provenance(row, sc, home):
+    kind, loc = row['type'], row['location']
+    if kind == 'env':
+        return loc in sc['env'] or loc == 'AWS_EC2_METADATA_DISABLED'
+    if kind in ('config-file', 'credentials-file'):
+        path, _, line = loc.rpartition(':')
+        path = path.replace('~', home, 1)
+        with open(path) as f:
+            text = f.read().splitlines()[int(line) - 1]
+        keys = []
+        if row['name'].startswith('s3.'):
+            for k in as_list(DEFAULT_S3_CONFIG_VARS[row['name'][3:]][0]):
+                keys.append(k[0] if isinstance(k, tuple) else k)
+        else:
+            keys = as_list(table()[row['name']][0])
+        return text.split('=')[0].strip() in keys
+    return kind in ('default', 'instance')
+
+
+def compare(sc, bc, cc, home):
+    diffs = []
+    names = set(table()) | {'s3.' + k for k in DEFAULT_S3_CONFIG_VARS}
+    listed = {n for n in cc if not n.startswith('endpoint_url.')}
+    if listed != names:
+        diffs.append('names differ: only credchain %s, only botocore %s'
+                     % (sorted(listed - names), sorted(names - listed)))
+    for name, (status, val, *message) in bc.items():
+        row = cc.get(name)
+        if row is None:
+            continue
+        if name.startswith('endpoint_url.'):
+            endpoint_error = status == 'err' and (
+                val in ('ProfileNotFound', 'ConfigParseError')
+                or (val == 'InvalidConfigError' and 'services section' in message[0]))
+            if 'error' in row:
+                # create_client may fail earlier on another setting
+                # (InvalidRegionError, ...): then only "it failed" is
+                # comparable.
+                if status != 'err' or (endpoint_error and val != row['error']['kind']):
+                    diffs.append('%s: credchain %s, botocore %s %r' % (name, row['error']['kind'], status, val))
+            elif status == 'err':
+                # Client creation fails for reasons outside the endpoint
+                # (e.g. an invalid region): not this row's business, unless
+                # it is the endpoint's own error.
+                if val == 'InvalidConfigError' and 'services section' in message[0]:
+                    diffs.append('%s: botocore InvalidConfigError, credchain %r' % (name, row['value']))
+            elif row['value'] is not None:
+                if row['value'] != val:
+                    diffs.append('%s: credchain %r, botocore client %r' % (name, row['value'], val))
+            elif not ('amazonaws.com' in val or 'api.aws' in val):
+                diffs.append('%s: credchain none configured, botocore client %r' % (name, val))
+            continue
+        if 'error' in row:
+            if status != 'err' or val != row['error']['kind']:
+                diffs.append('%s: credchain %s, botocore %s %r' % (name, row['error']['kind'], status, val))
+            continue
+        if status == 'err':
+            diffs.append('%s: credchain %r, botocore raised %s' % (name, row['value'], val))
+        elif not same(row['value'], val):
+            diffs.append('%s: credchain %r, botocore %r' % (name, row['value'], val))
+        elif not check_provenance(row, sc, home):
+            diffs.append('%s: provenance %s %s does not hold' % (name, row['type'], row['location']))
+    return diffs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--binary')
+    ap.add_argument('--scenarios', type=int, default=320)
+    ap.add_argument('--seed', default='1')
+    ap.add_argument('--jobs', type=int, default=2)
+    ap.add_argument('--only')
+    ap.add_argument('--dump', type=int)
+    args = ap.parse_args()
+    if args.dump is not None:
+        print(json.dumps(generate(args.seed, args.dump), indent=2))
+        return 0
+    if not args.binary:
+        ap.error('--binary is required')
+    indices = [int(i) for i in args.only.split(',')] if args.only else range(args.scenarios)
+    scenarios = [generate(args.seed, i) for i in indices]
+    root = tempfile.mkdtemp(prefix='credchain-config-diff-')
+    homes = {}
+    for sc in scenarios:
+        home = os.path.join(root, str(sc['index']))
+        write_files(sc, home)
+        homes[sc['index']] = home
+    # Block the network for botocore: creating a client must send nothing.
+    real_connect = socket.socket.connect
+
+    def no_connect(self, addr):
+        raise RuntimeError('network use in the differential: %r' % (addr,))
+    socket.socket.connect = no_connect
+    try:
+        bc = {sc['index']: run_botocore(sc, homes[sc['index']]) for sc in scenarios}
+    finally:
+        socket.socket.connect = real_connect
+    with ThreadPoolExecutor(args.jobs) as pool:
+        cc = dict(zip([sc['index'] for sc in scenarios],
+                      pool.map(lambda sc: run_credchain(args.binary, sc, homes[sc['index']]), scenarios)))
+    failures = 0
+    errors_seen = 0
+    for sc in scenarios:
+        rows, proc = cc[sc['index']]
+        if rows is None:
+            failures += 1
+            print('scenario %d: no JSON (exit %d): %s' % (sc['index'], proc.returncode, proc.stderr.strip()))
+            continue
+        errors_seen += sum(1 for r in rows.values() if 'error' in r)
+        diffs = compare(sc, bc[sc['index']], rows, homes[sc['index']])
+        if diffs:
+            failures += 1
+            print('scenario %d (--only %d):' % (sc['index'], sc['index']))
+            for d in diffs:
+                print('   ', d)
+    print('config differential: %d scenarios, %d differ (%d error rows compared), seed %s'
+          % (len(scenarios), failures, errors_seen, args.seed))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
