@@ -1,5 +1,6 @@
-//! Python's `shlex.split(s)` (POSIX mode, no comments), the splitter
-//! botocore's `compat_shell_split` uses for `credential_process` on every
+//! Python's `shlex.split(s)` (POSIX mode, no comments) and `shlex.quote`.
+//! botocore splits `[profile NAME]` section names with it (P-CFG-4), and
+//! its `compat_shell_split` uses it for `credential_process` on every
 //! platform but Windows (P-PROC-1). Ported from CPython's
 //! `shlex.read_token`, so it differs from a POSIX shell where Python does:
 //! `#` starts no comment, a backslash-newline is kept as a newline, and
@@ -101,6 +102,20 @@ pub(crate) fn split(line: &str) -> Result<Vec<String>, SplitError> {
     Ok(words)
 }
 
+/// Python's `shlex.quote`: unchanged when every character is ASCII `\w` or
+/// one of `@%+=:,./-`, else single-quoted with `'` written as `'"'"'`.
+pub(crate) fn quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', "'\"'\"'"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +144,42 @@ mod tests {
         assert_eq!(split("'a"), Err(SplitError::NoClosingQuotation));
         assert_eq!(split("\"a\\\""), Err(SplitError::NoClosingQuotation));
         assert_eq!(split("a\\"), Err(SplitError::NoEscapedCharacter));
+    }
+
+    fn ok(s: &str) -> Vec<String> {
+        split(s).unwrap()
+    }
+
+    #[test]
+    fn matches_python_shlex() {
+        // Expected values from CPython 3.11 `shlex.split`.
+        assert_eq!(ok("profile foo"), ["profile", "foo"]);
+        assert_eq!(ok("profile    foo "), ["profile", "foo"]);
+        assert_eq!(ok("profile\tfoo"), ["profile", "foo"]);
+        assert_eq!(ok("profile \"foo bar\""), ["profile", "foo bar"]);
+        assert_eq!(ok("profile 'a b'"), ["profile", "a b"]);
+        assert_eq!(ok("profile ''"), ["profile", ""]);
+        assert_eq!(ok("profile a\"b c\"d"), ["profile", "ab cd"]);
+        assert_eq!(ok(r#"profile "a\"b""#), ["profile", "a\"b"]);
+        assert_eq!(ok(r#"profile "a\xb""#), ["profile", "a\\xb"]);
+        assert_eq!(ok(r"profile a\ b"), ["profile", "a b"]);
+        assert_eq!(ok(r"profile 'a\b'"), ["profile", "a\\b"]);
+        assert_eq!(ok("profile"), ["profile"]);
+        assert_eq!(ok(""), Vec::<String>::new());
+        assert_eq!(ok("  "), Vec::<String>::new());
+        assert_eq!(split("profile \"foo"), Err(SplitError::NoClosingQuotation));
+        assert_eq!(split("profile foo\\"), Err(SplitError::NoEscapedCharacter));
+    }
+
+    #[test]
+    fn quote_matches_python_and_splits_back() {
+        // python3 -c 'import shlex; print(shlex.quote(...))'
+        assert_eq!(quote("dev"), "dev");
+        assert_eq!(quote("my prof"), "'my prof'");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("it's"), "'it'\"'\"'s'");
+        for s in ["my prof", "a\tb", "it's x", "\"q\" x", "a\\b c"] {
+            assert_eq!(ok(&format!("profile {}", quote(s))), ["profile", s]);
+        }
     }
 }

@@ -7,7 +7,6 @@
 
 pub(crate) mod paths;
 pub mod populate;
-pub(crate) mod shlex;
 pub mod write;
 
 use std::fmt;
@@ -610,7 +609,7 @@ fn into_section_name(mut key: String) -> Option<String> {
 
 /// The reference behaviour: `shlex.split`, exactly two tokens.
 fn parse_section_name_shlex(key: &str) -> Option<String> {
-    let mut parts = shlex::split(key).ok()?;
+    let mut parts = crate::shlex::split(key).ok()?;
     (parts.len() == 2).then(|| parts.swap_remove(1))
 }
 

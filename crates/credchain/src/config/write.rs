@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 
 use credchain_ini::{Document, EditError};
 
-use super::{FileKind, MAX_FILE_SIZE, decode_utf8, parse_section_name, paths, shlex};
+use super::{FileKind, MAX_FILE_SIZE, decode_utf8, parse_section_name, paths};
 use crate::os::{Env, Fs};
+use crate::shlex;
 
 /// The keys `aws configure set` writes to the credentials file; everything
 /// else goes to the config file (P-CLI-5).
