@@ -51,10 +51,13 @@ variables (`AWS_ACCESS_KEY_ID`…), the shared profile files (static keys,
 (`AWS_WEB_IDENTITY_TOKEN_FILE`), ECS / container endpoint, then IMDS. This
 provider follows botocore (and the AWS CLI, Python's boto3) instead:
 
-* **Order.** botocore's: explicit session keys, environment, assume-role
-  with web identity / assume-role / SSO / `credential_process` profiles,
-  the shared credentials file, the config file's keys, **boto2's
-  `~/.boto` / `BOTO_CONFIG`** (unknown to `aws-config`), container, IMDS.
+* **Order.** botocore's (P-CHAIN-1, see [credchain]'s crate docs):
+  explicit session keys, environment, assume-role, web identity, SSO, the
+  shared credentials file's keys, `login_session`, `credential_process`,
+  the config file's keys (so a profile's `credential_process` beats static
+  keys in `~/.aws/config` but not those in `~/.aws/credentials`),
+  `AWS_CREDENTIAL_FILE`, **boto2's `~/.boto` / `BOTO_CONFIG`** (both
+  unknown to `aws-config`), container, IMDS.
 * **Explicit profile semantics.** With a profile given in code
   ([`CredentialsProvider::from_profile`], like `--profile` /
   `boto3.Session(profile_name=..)`), botocore skips the environment keys

@@ -7,6 +7,29 @@ The crate knows nothing about AWS: `[profile x]` prefixes, sub-properties and
 profile merging live in the `credchain` crate. This split mirrors
 aws-runtime's parse/normalize layers.
 
+```
+use credchain_ini::Document;
+
+let text = "[default]\r\nRegion = us-east-1 # not a comment\r\n; a comment\r\n";
+let mut doc = Document::parse(text);
+assert_eq!(doc.to_string(), text); // lossless, CRLF and all
+
+let sections = doc.sections()?; // configparser's view
+let default = &sections.sections[0];
+let region = default.get("region").unwrap(); // names are lowercased
+assert_eq!(region.value, "us-east-1 # not a comment"); // no inline comments
+assert_eq!(region.line, 2);
+
+// An edit rewrites the value span only: spelling, comment, CRLF stay.
+assert!(doc.set("default", "region", "eu-west-1").unwrap());
+assert_eq!(doc.to_string(), "[default]\r\nRegion = eu-west-1\r\n; a comment\r\n");
+
+// A file configparser refuses: a line number and what was expected.
+let err = Document::parse("region = x\n").sections().unwrap_err();
+assert_eq!(err.line(), 1);
+# Ok::<(), credchain_ini::Diagnostic>(())
+```
+
 # Design
 
 A [`Document`] holds its text once, plus a compact index of its lines (where

@@ -129,7 +129,18 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Builds credentials.
+    /// Builds credentials with no expiry and no account id, as botocore's
+    /// `Credentials(access_key, secret_key, token, method)`. The secret and
+    /// the token are moved into [`SecretString`]s at once (never shown by
+    /// `Debug`, wiped on drop).
+    ///
+    /// ```
+    /// use credchain::{Credentials, Method};
+    /// let c = Credentials::new("AKIDEXAMPLE", "wJalr", Some("tok".into()), Method::Explicit);
+    /// assert_eq!(c.access_key_id(), "AKIDEXAMPLE");
+    /// assert_eq!(c.secret_access_key().expose(), "wJalr");
+    /// assert!(!format!("{c:?}").contains("wJalr"));
+    /// ```
     pub fn new(
         access_key_id: impl Into<String>,
         secret_access_key: impl Into<String>,
@@ -146,14 +157,16 @@ impl Credentials {
         }
     }
 
-    /// Sets the expiry.
+    /// Sets the expiry (an absolute instant, UTC offset kept; `None`:
+    /// never expires, never refreshed).
     #[must_use]
     pub fn with_expiration(mut self, expiration: Option<Timestamp>) -> Credentials {
         self.expiration = expiration;
         self
     }
 
-    /// Sets the account id.
+    /// Sets the account id (12 digits as AWS gives it; botocore's
+    /// `account_id`, from `aws_account_id` or the provider's answer).
     #[must_use]
     pub fn with_account_id(mut self, account_id: Option<String>) -> Credentials {
         self.account_id = account_id;
@@ -164,7 +177,8 @@ impl Credentials {
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
-    /// The secret access key.
+    /// The secret access key, wrapped: [`SecretString::expose`] gives the
+    /// text, for signing or exporting only.
     pub fn secret_access_key(&self) -> &SecretString {
         &self.secret_access_key
     }
@@ -180,7 +194,8 @@ impl Credentials {
     pub fn account_id(&self) -> Option<&str> {
         self.account_id.as_deref()
     }
-    /// Which provider produced them.
+    /// Which provider produced them (botocore's `Credentials.method`,
+    /// e.g. `shared-credentials-file`).
     pub fn method(&self) -> Method {
         self.method
     }

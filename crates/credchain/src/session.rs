@@ -99,7 +99,10 @@ struct ExplicitKeys {
     session_token: Option<SecretString>,
 }
 
-/// Builds a [`Session`].
+/// Builds a [`Session`], as `boto3.Session(profile_name=, region_name=,
+/// aws_access_key_id=, ...)` takes its arguments; from [`Session::builder`].
+/// Every setter only records its value: nothing is read, checked or
+/// fetched until the built session is used.
 #[derive(Debug, Default)]
 pub struct SessionBuilder {
     os: Option<Os>,
@@ -252,7 +255,31 @@ pub struct Session {
 }
 
 impl Session {
-    /// A builder.
+    /// A builder, as `boto3.Session(profile_name=.., region_name=..)`.
+    /// Nothing is read from the environment or files until the session is
+    /// used.
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// use credchain::session::ValueSource;
+    /// # use std::sync::Arc;
+    /// let env = MapEnv::from_pairs([("HOME", "/h"), ("AWS_PROFILE", "other")]);
+    /// let fs = MemFs::new().with_file("/h/.aws/config", "[profile dev]\n[profile other]\n");
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+    /// let session = credchain::Session::builder()
+    ///     .os(os)
+    ///     .profile_name("dev")
+    ///     .region_name("eu-west-1")
+    ///     .build();
+    /// // The session's profile beats AWS_PROFILE (P-CHAIN-5).
+    /// assert_eq!(session.profile().effective(), "dev");
+    /// assert!(session.profile().is_explicit());
+    /// assert_eq!(
+    ///     session.region_name()?,
+    ///     Some(("eu-west-1".to_owned(), ValueSource::Session))
+    /// );
+    /// # Ok::<(), credchain::Error>(())
+    /// ```
     pub fn builder() -> SessionBuilder {
         SessionBuilder::default()
     }
@@ -498,13 +525,30 @@ impl Session {
     /// first [`RefreshableCredentials::get_frozen_credentials`]. Container
     /// and IMDS credentials are fetched now; everything else is static.
     ///
-    /// ```no_run
-    /// let session = credchain::Session::builder().profile_name("dev").build();
-    /// if let Some(creds) = session.credentials()? {
-    ///     // Each call refreshes first when under 15 minutes remain.
-    ///     let frozen = creds.get_frozen_credentials()?;
-    ///     println!("{} via {}", frozen.access_key_id(), creds.method());
-    /// }
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// # use std::sync::Arc;
+    /// let env = MapEnv::from_pairs([
+    ///     ("HOME", "/h"),
+    ///     ("AWS_EC2_METADATA_DISABLED", "true"),
+    ///     ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+    ///     ("AWS_SECRET_ACCESS_KEY", "secret"),
+    /// ]);
+    /// let fs = MemFs::new().with_file(
+    ///     "/h/.aws/credentials",
+    ///     "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = secret\n",
+    /// );
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+    /// let session = credchain::Session::builder().os(os).profile_name("dev").build();
+    /// let creds = session.credentials()?.expect("dev has keys");
+    /// // An explicit profile removes the env provider (P-CHAIN-6).
+    /// assert_eq!(creds.method().as_str(), "shared-credentials-file");
+    /// // Static keys have no expiry: never refreshed.
+    /// assert!(!creds.is_refreshable());
+    /// // Each call refreshes first when under 15 minutes remain.
+    /// let frozen = creds.get_frozen_credentials()?;
+    /// assert_eq!(frozen.access_key_id(), "AKIDDEV");
+    /// assert_eq!(frozen.expiration(), None);
     /// # Ok::<(), credchain::Error>(())
     /// ```
     ///
@@ -531,8 +575,33 @@ impl Session {
         }
     }
 
-    /// Resolves credentials and records every step, including what the
-    /// winner shadows.
+    /// Resolves credentials as [`Session::get_credentials`] does and
+    /// records every step: one [`Step`] per provider in botocore's order
+    /// (P-CHAIN-1), each `skipped` (why), `found` (which file and line, or
+    /// variable) or `error`, then notes on what the winner shadows. Never
+    /// fails: an error is [`Resolution::result`], with the steps up to it.
+    /// Like the AWS CLI it resolves for real (a role profile calls STS).
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// use credchain::StepOutcome;
+    /// # use std::sync::Arc;
+    /// let env = MapEnv::from_pairs([("HOME", "/h"), ("AWS_EC2_METADATA_DISABLED", "true")]);
+    /// let fs = MemFs::new().with_file(
+    ///     "/h/.aws/config",
+    ///     "[default]\ncredential_process = /bin/false\n\
+    ///      aws_access_key_id = AKID\naws_secret_access_key = s\n",
+    /// );
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+    /// let r = credchain::Session::builder().os(os).build().explain();
+    /// let outcome = |m: &str| r.steps.iter().find(|s| s.provider.as_str() == m).unwrap().outcome;
+    /// assert_eq!(outcome("env"), StepOutcome::Skipped);
+    /// // credential_process beats the config file's static keys (P-CHAIN-3);
+    /// // /bin/false exits 1, which ends the chain with its error.
+    /// assert_eq!(outcome("custom-process"), StepOutcome::Error);
+    /// assert_eq!(outcome("config-file"), StepOutcome::Skipped);
+    /// assert_eq!(r.result.unwrap_err().kind(), "CredentialRetrievalError");
+    /// ```
     pub fn explain(&self) -> Resolution {
         self.resolve(Mode::Explain)
     }
@@ -546,7 +615,26 @@ impl Session {
         StsClient::new(&self.os, &self.net, files, profile, self.region.as_deref())
     }
 
-    /// Profile names in botocore's `available_profiles` order (P-MERGE-4).
+    /// Profile names in botocore's `available_profiles` order (P-MERGE-4):
+    /// the config file's profiles first, then the credentials file's that
+    /// are new, each name once.
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// # use std::sync::Arc;
+    /// let fs = MemFs::new()
+    ///     .with_file("/h/.aws/config", "[default]\n[profile dev]\n[sso-session corp]\n")
+    ///     .with_file("/h/.aws/credentials", "[ci]\n[dev]\n");
+    /// let env = MapEnv::from_pairs([("HOME", "/h")]);
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+    /// let session = credchain::Session::builder().os(os).build();
+    /// assert_eq!(session.available_profiles()?, ["default", "dev", "ci"]);
+    /// # Ok::<(), credchain::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ConfigParseError` when a file does not parse.
     pub fn available_profiles(&self) -> Result<Vec<String>, Error> {
         Ok(self
             .config_files()?
@@ -556,8 +644,31 @@ impl Session {
             .collect())
     }
 
-    /// The region: session, then `AWS_DEFAULT_REGION` (botocore ignores
-    /// `AWS_REGION`), then the profile's `region` (P-NC-1/2).
+    /// The region, as boto3's `session.region_name`: session, then
+    /// `AWS_DEFAULT_REGION` (botocore ignores `AWS_REGION`), then the
+    /// profile's `region` (P-NC-1/2); `Ok(None)` when none sets one (IMDS
+    /// is asked only by [`Session::region_with_imds`]). The value is
+    /// returned as written, not validated (see [`Session::service_config`]).
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// use credchain::session::ValueSource;
+    /// # use std::sync::Arc;
+    /// let fs = MemFs::new().with_file("/h/.aws/config", "[default]\nregion = us-east-2\n");
+    /// let env = MapEnv::from_pairs([("HOME", "/h"), ("AWS_REGION", "ap-south-1")]);
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
+    /// let session = credchain::Session::builder().os(os).build();
+    /// let (region, source) = session.region_name()?.unwrap();
+    /// assert_eq!(region, "us-east-2"); // AWS_REGION is not botocore's
+    /// let ValueSource::Profile(origin) = source else { panic!("{source:?}") };
+    /// assert_eq!(origin.line, 2);
+    /// # Ok::<(), credchain::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ProfileNotFound` / `ConfigParseError` when the profile had to be
+    /// read.
     pub fn region_name(&self) -> Result<Option<(String, ValueSource)>, Error> {
         if let Some(r) = &self.region {
             return Ok(Some((r.clone(), ValueSource::Session)));

@@ -519,7 +519,11 @@ impl Provenance {
     }
 }
 
-/// One resolved setting.
+/// One resolved setting: what [`crate::Session::config_variable`],
+/// [`crate::Session::settings`] and [`crate::Session::service_config`]
+/// return. `value` is [`SettingValue::Null`] (with
+/// [`Provenance::Default`]) when nothing sets it and botocore has no
+/// default.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
     /// botocore's logical name (`region`, `s3.addressing_style`,

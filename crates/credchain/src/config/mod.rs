@@ -751,7 +751,10 @@ impl ConfigFiles {
             .filter(|(name, _)| !self.config_profiles.contains_key(name));
         from_config.chain(creds_only)
     }
-    /// A merged profile.
+    /// A merged profile (botocore's `full_config['profiles'][name]`): the
+    /// config file's `[profile NAME]` (or `[default]`) with the credentials
+    /// file's `[NAME]` keys over it (P-MERGE-1/2), merged on first use;
+    /// `None` when neither file has it.
     pub fn profile(&self, name: &str) -> Option<&Profile> {
         let config = self.config_profiles.get(name);
         let Some((i, creds)) = self.credential_sections.get_full(name) else {
