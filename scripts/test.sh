@@ -85,8 +85,16 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo test"
+echo "== cargo doc (warnings are errors: broken and private intra-doc links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+echo "== cargo test (unit, integration, doctests of every crate)"
 cargo test --workspace --locked
+echo "== library examples against botocore (temp HOME, no network)"
+# `cargo test` builds the examples; this only makes sure they are current.
+cargo build --workspace --examples --locked --quiet
+EXAMPLES="$(cargo metadata --format-version 1 --no-deps \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples"
+python3 tests/examples/examples_check.py --examples "$EXAMPLES"
 echo "== vector exception list still matches botocore"
 python3 scripts/verify_vector_exceptions.py --check
 python3 scripts/verify_assume_role_vectors.py --check
