@@ -232,7 +232,21 @@ impl Error {
         }
     }
 
-    /// The botocore exception class name for this error.
+    /// The botocore exception class name for this error
+    /// (`ProfileNotFound`, `ConfigParseError`, `PartialCredentialsError`,
+    /// …, or a bare Python class such as `ValueError` where botocore lets
+    /// one escape). `Display` gives the message, in botocore's words where
+    /// it has them.
+    ///
+    /// ```
+    /// use credchain::os::{MapEnv, MemFs, Os};
+    /// # use std::sync::Arc;
+    /// let env = MapEnv::from_pairs([("HOME", "/h"), ("AWS_PROFILE", "nope")]);
+    /// let os = Os { env: Arc::new(env), fs: Arc::new(MemFs::new()), ..Os::real() };
+    /// let err = credchain::Session::builder().os(os).build().get_credentials().unwrap_err();
+    /// assert_eq!(err.kind(), "ProfileNotFound");
+    /// assert_eq!(err.to_string(), "The config profile (nope) could not be found");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Error::ProfileNotFound { .. } => "ProfileNotFound",

@@ -385,9 +385,16 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
-/// A blocking HTTP client.
+/// A blocking HTTP client: the one way providers reach the network (IMDS,
+/// the container endpoint, STS, SSO), so tests can pass a fake or a
+/// loopback-only client ([`crate::SessionBuilder::http_client`]). The
+/// built-in one is [`Network::real`]'s.
 pub trait HttpClient: Send + Sync {
-    /// Sends one request and reads the whole response within `timeouts`.
+    /// Sends one request and reads the whole response within `timeouts`
+    /// (connect, per-read and total limits; a provider retries, not the
+    /// client). A non-2xx status is a [`Response`], not an error; a
+    /// [`TransportError`] is a connection, timeout or TLS failure, with
+    /// botocore's class ([`TransportErrorKind`]).
     fn send(&self, req: &Request, timeouts: &Timeouts) -> Result<Response, TransportError>;
     /// Whether `https` URLs can be requested.
     fn supports_https(&self) -> bool {
