@@ -181,19 +181,27 @@ impl SessionBuilder {
         self.net.get_or_insert_with(Network::real).random = random;
         self
     }
-    /// Select a profile explicitly (like `--profile`).
+    /// Select a profile explicitly (like `--profile`, boto3's
+    /// `profile_name=`): it beats `AWS_DEFAULT_PROFILE` and `AWS_PROFILE`,
+    /// and, being explicit, removes the `env` provider (P-CHAIN-5/6). A
+    /// name no file defines is `ProfileNotFound` on first use.
     #[must_use]
     pub fn profile_name(mut self, name: impl Into<String>) -> SessionBuilder {
         self.profile = Some(name.into());
         self
     }
-    /// Select a region explicitly (like `--region`).
+    /// Select a region explicitly (like `--region`, boto3's
+    /// `region_name=`): it beats `AWS_DEFAULT_REGION` and the profile. Not
+    /// checked here; [`Session::service_config`] and the STS calls check it
+    /// as botocore does (`InvalidRegionError`).
     #[must_use]
     pub fn region_name(mut self, region: impl Into<String>) -> SessionBuilder {
         self.region = Some(region.into());
         self
     }
-    /// Use these keys and skip the chain (method `explicit`).
+    /// Use these keys and skip the chain (method `explicit`, P-CHAIN-10).
+    /// A key id without a secret, or a secret without a key id, is
+    /// `PartialCredentialsError` when credentials are asked for.
     #[must_use]
     pub fn credentials(
         mut self,
