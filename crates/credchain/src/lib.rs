@@ -106,6 +106,7 @@ processes on 127.0.0.1, as the ECS container endpoint or IMDSv2 (what
 */
 
 pub mod chain;
+pub mod client_config;
 pub mod config;
 pub mod credentials;
 pub mod env_vars;

@@ -164,31 +164,219 @@ fn p_env_4_bad_integer_is_value_error_for_that_setting_only() {
 }
 
 #[test]
-fn text_table_uses_the_configure_list_columns() {
+fn text_table_columns_are_as_wide_as_their_content() {
     let e = env();
     let r = e.credchain(&["configure", "list", "--all", "--profile", "dev"]);
     r.expect_code(0);
     let lines: Vec<&str> = r.stdout.lines().collect();
+    // The widest name is s3.s3_disable_multiregion_access_points (39); the
+    // widest value http://127.0.0.1:8000 (21); the widest type
+    // credentials-file (16); two spaces between columns.
+    let name_w = "request_min_compression_size_bytes"
+        .len()
+        .max("s3.s3_disable_multiregion_access_points".len());
     assert_eq!(
         lines[0],
-        "      Name                    Value             Type    Location"
+        format!(
+            "{:<name_w$}  {:<21}  {:<16}  Location",
+            "Name", "Value", "Type"
+        )
     );
+    let retry = lines.iter().find(|l| l.starts_with("retry_mode ")).unwrap();
     assert_eq!(
-        lines[1],
-        "      ----                    -----             ----    --------"
+        *retry,
+        format!(
+            "{:<name_w$}  {:<21}  {:<16}  ~/.aws/config:3",
+            "retry_mode", "adaptive", "config-file"
+        )
     );
-    assert!(
-        r.stdout
-            .contains("retry_mode                 adaptive      config-file    "),
-        "{}",
-        r.stdout
+    // Every name fits its column; no trailing blanks.
+    let col = name_w + 2;
+    for l in &lines {
+        assert_eq!(l.trim_end(), *l);
+        assert!(l[..col].ends_with("  "), "{l}");
+    }
+}
+
+/// `--service`: the client botocore's `create_client` makes. Expected
+/// values are botocore 1.43.11's `client.meta.config` on the same files and
+/// environment.
+#[test]
+fn service_view_applies_smart_defaults_only_where_unset() {
+    let r = env().credchain(&[
+        "configure",
+        "list",
+        "--all",
+        "--service",
+        "s3",
+        "--profile",
+        "dev",
+        "--output",
+        "json",
+    ]);
+    r.expect_code(0);
+    let doc = r.json();
+    assert_eq!(
+        (&doc["profile"], &doc["service"]),
+        (&json!("dev"), &json!("s3"))
     );
-    // '%10s %24s %16s    %s': long names push the row right, as in Python.
-    assert!(
-        lines.contains(&"use_fips_endpoint                <not set>             None    None"),
-        "{}",
-        r.stdout
+    let expect = [
+        // retry_mode = adaptive in the profile beats standard's default.
+        (
+            "retries.mode",
+            json!("adaptive"),
+            "config-file",
+            json!("~/.aws/config:3"),
+        ),
+        (
+            "retries.total_max_attempts",
+            json!(3),
+            "env",
+            json!("AWS_MAX_ATTEMPTS"),
+        ),
+        (
+            "connect_timeout",
+            json!(3.1),
+            "default",
+            json!("defaults_mode standard"),
+        ),
+        ("read_timeout", json!(60), "default", Value::Null),
+        (
+            "s3.us_east_1_regional_endpoint",
+            json!("regional"),
+            "default",
+            json!("defaults_mode standard"),
+        ),
+        (
+            "s3.addressing_style",
+            json!("virtual"),
+            "config-file",
+            json!("~/.aws/config:5"),
+        ),
+        (
+            "request_checksum_calculation",
+            json!("when_supported"),
+            "default",
+            Value::Null,
+        ),
+        (
+            "region",
+            json!("ca-central-1"),
+            "credentials-file",
+            json!("~/.aws/credentials:2"),
+        ),
+        (
+            "endpoint_url.s3",
+            json!("http://127.0.0.1:9"),
+            "config-file",
+            json!("~/.aws/config:9"),
+        ),
+    ];
+    for (name, value, kind, location) in expect {
+        let s = setting(&doc, name);
+        assert_eq!(
+            (&s["value"], s["type"].as_str(), &s["location"]),
+            (&value, Some(kind), &location),
+            "{name}"
+        );
+    }
+    // The session's own view is unaffected by the smart defaults.
+    let r = env().credchain(&[
+        "configure",
+        "list",
+        "--all",
+        "--profile",
+        "dev",
+        "--output",
+        "json",
+    ]);
+    let doc = r.json();
+    assert_eq!(
+        setting(&doc, "s3.us_east_1_regional_endpoint")["value"],
+        Value::Null
     );
+}
+
+#[test]
+fn service_view_error_is_botocores_first_check_for_that_client() {
+    let bad = |e: TestEnv| {
+        e.env("AWS_REQUEST_CHECKSUM_CALCULATION", "Bogus")
+            .env("AWS_ACCOUNT_ID_ENDPOINT_MODE", "bogus")
+            .env("AWS_MAX_ATTEMPTS", "0")
+            .env("AWS_STS_REGIONAL_ENDPOINTS", "bogus")
+    };
+    let checksum = (
+        "InvalidChecksumConfigError",
+        "Unsupported configuration value for request_checksum_calculation. Expected one of \
+         ('when_supported', 'when_required') but got bogus.",
+    );
+    let sts = (
+        "InvalidSTSRegionalEndpointsConfigError",
+        "STS regional endpoints option bogus is invalid. Valid options are: \"legacy\", \
+         \"regional\"",
+    );
+    // sts checks its endpoint option first, unless an endpoint URL is
+    // configured (the profile's endpoint_url); other clients check it
+    // last, in the endpoint ruleset's builtins.
+    for (svc, extra, want) in [
+        ("sts", None, checksum),
+        (
+            "sts",
+            Some(("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")),
+            sts,
+        ),
+        ("ec2", None, checksum),
+    ] {
+        let mut e = bad(env());
+        if let Some((k, v)) = extra {
+            e = e.env(k, v);
+        }
+        let r = e.credchain(&[
+            "configure",
+            "list",
+            "--all",
+            "--service",
+            svc,
+            "--profile",
+            "dev",
+            "--output",
+            "json",
+        ]);
+        r.expect_code(255);
+        let doc = r.json();
+        assert_eq!(
+            (
+                doc["error"]["kind"].as_str(),
+                doc["error"]["message"].as_str()
+            ),
+            (Some(want.0), Some(want.1)),
+            "{svc} {extra:?}"
+        );
+        assert_eq!(
+            r.stderr.trim_end(),
+            format!("error: {}: {}", want.0, want.1)
+        );
+    }
+    let r = env()
+        .env("AWS_STS_REGIONAL_ENDPOINTS", "bogus")
+        .credchain(&[
+            "configure",
+            "list",
+            "--all",
+            "--service",
+            "ec2",
+            "--profile",
+            "dev",
+        ]);
+    r.expect_code(255);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(r.stderr.trim_end(), format!("error: {}: {}", sts.0, sts.1));
+}
+
+#[test]
+fn service_needs_all() {
+    let r = TestEnv::new().credchain(&["configure", "list", "--service", "s3"]);
+    r.expect_code(2);
 }
 
 #[test]
