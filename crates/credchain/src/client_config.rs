@@ -804,4 +804,202 @@ mod tests {
              are: ('preferred', 'disabled', 'required')."
         );
     }
+
+    fn session(env: &[(&str, &str)], config: &str) -> Session {
+        use crate::os::{MapEnv, MemFs, Os};
+        use std::sync::Arc;
+        let mut pairs = vec![
+            ("HOME", "/h"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ];
+        pairs.extend_from_slice(env);
+        let os = Os {
+            env: Arc::new(MapEnv::from_pairs(pairs)),
+            fs: Arc::new(MemFs::new().with_file("/h/.aws/config", config)),
+            ..Os::real()
+        };
+        Session::builder().os(os).build()
+    }
+
+    /// Each expectation is botocore 1.43.11's `create_client(svc,
+    /// region_name='us-east-1')` on the same environment and file: the
+    /// first failing check, class and message.
+    /// A client, its environment and config file, and botocore's error.
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        &'a str,
+        (&'a str, &'a str),
+    );
+
+    #[test]
+    fn p_nc_4_checks_run_in_botocores_order_for_each_client() {
+        let bogus_style = "[default]\ns3 =\n  addressing_style = bogus\n";
+        let style = (
+            "InvalidS3AddressingStyleError",
+            "S3 addressing style bogus is invalid. Valid options are: 'auto', 'virtual', and \
+             'path'",
+        );
+        let sts = (
+            "InvalidSTSRegionalEndpointsConfigError",
+            "STS regional endpoints option bogus is invalid. Valid options are: \"legacy\", \
+             \"regional\"",
+        );
+        let attempts = (
+            "InvalidMaxRetryAttemptsError",
+            "Value provided to \"max_attempts\": 0 must be an integer greater than or equal to \
+             1.",
+        );
+        let zero_sts = [
+            ("AWS_MAX_ATTEMPTS", "0"),
+            ("AWS_STS_REGIONAL_ENDPOINTS", "bogus"),
+        ];
+        let cases: Vec<Case<'_>> = vec![
+            ("s3", vec![("AWS_MAX_ATTEMPTS", "0")], bogus_style, style),
+            ("sts", vec![("AWS_MAX_ATTEMPTS", "0")], bogus_style, style),
+            (
+                "s3",
+                vec![
+                    ("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT", ""),
+                    ("AWS_MAX_ATTEMPTS", "0"),
+                ],
+                "",
+                (
+                    "InvalidS3UsEast1RegionalEndpointConfigError",
+                    "S3 us-east-1 regional endpoint option  is invalid. Valid options are: \
+                     \"legacy\", \"regional\"",
+                ),
+            ),
+            ("ec2", zero_sts.to_vec(), "", attempts),
+            ("sts", zero_sts.to_vec(), "", sts),
+            (
+                "ec2",
+                vec![("AWS_STS_REGIONAL_ENDPOINTS", "bogus")],
+                "",
+                sts,
+            ),
+            (
+                "dynamodb",
+                vec![("AWS_ENDPOINT_DISCOVERY_ENABLED", "bogus")],
+                "",
+                (
+                    "InvalidEndpointDiscoveryConfigurationError",
+                    "Unsupported configuration value for endpoint_discovery_enabled. Expected \
+                     one of (\"true\", \"false\", \"auto\") but got bogus.",
+                ),
+            ),
+            (
+                "s3",
+                vec![],
+                "[default]\ns3 = x\n",
+                ("AttributeError", "'str' object has no attribute 'get'"),
+            ),
+            (
+                "sts",
+                vec![],
+                "[default]\naccount_id_endpoint_mode =\n  a = b\n",
+                (
+                    "InvalidConfigError",
+                    "The configured value '{'a': 'b'}' for 'account_id_endpoint_mode' is \
+                     invalid. Valid values are: ('preferred', 'disabled', 'required').",
+                ),
+            ),
+            (
+                "sts",
+                vec![],
+                "[default]\nauth_scheme_preference =\n  a = b\n",
+                (
+                    "InvalidConfigError",
+                    "auth_scheme_preference must be a comma-delimited string. Received <class \
+                     'dict'> instead: {'a': 'b'}.",
+                ),
+            ),
+        ];
+        for (svc, env, config, (class, message)) in cases {
+            let e = session(&env, config).service_config(svc).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.to_string().as_str()),
+                (class, message),
+                "{svc} {env:?}"
+            );
+        }
+        // Only the clients a check belongs to make it.
+        let s = session(&[("AWS_ENDPOINT_DISCOVERY_ENABLED", "bogus")], "");
+        assert!(s.service_config("ec2").is_ok());
+        assert!(
+            session(&[], "[default]\ns3 = x\n")
+                .service_config("sts")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn smart_defaults_fill_only_unset_values() {
+        // botocore 1.43.11, defaults_mode standard: a nested
+        // us_east_1_regional_endpoint stays; retry_mode from env stays.
+        let s = session(
+            &[
+                ("AWS_DEFAULTS_MODE", "standard"),
+                ("AWS_RETRY_MODE", "adaptive"),
+            ],
+            "[default]\ns3 =\n  us_east_1_regional_endpoint = legacy\n",
+        );
+        let c = s.service_config("s3").unwrap();
+        let get = |n: &str| c.setting(n).unwrap().clone();
+        assert_eq!(
+            get("s3.us_east_1_regional_endpoint").value,
+            SettingValue::Str("legacy".into())
+        );
+        assert_eq!(
+            get("retries.mode").value,
+            SettingValue::Str("adaptive".into())
+        );
+        assert_eq!(
+            get("connect_timeout").value,
+            SettingValue::Seconds { millis: 3100 }
+        );
+        // The session's own view has no smart defaults.
+        let r = s.config_variable("retry_mode").unwrap().unwrap();
+        assert_eq!(r.value, SettingValue::Str("adaptive".into()));
+        let s = session(&[("AWS_DEFAULTS_MODE", "mobile")], "");
+        let c = s.service_config("s3").unwrap();
+        let mobile = Provenance::DefaultsMode {
+            mode: "mobile".into(),
+            auto: false,
+        };
+        for (name, value) in [
+            ("retries.mode", SettingValue::Str("standard".into())),
+            (
+                "sts_regional_endpoints",
+                SettingValue::Str("regional".into()),
+            ),
+            (
+                "s3.us_east_1_regional_endpoint",
+                SettingValue::Str("regional".into()),
+            ),
+            ("connect_timeout", SettingValue::Seconds { millis: 30000 }),
+        ] {
+            let r = c.setting(name).unwrap();
+            assert_eq!((&r.value, &r.provenance), (&value, &mobile), "{name}");
+        }
+        assert_eq!(
+            c.setting("connect_timeout").unwrap().value.display(),
+            "30.0"
+        );
+        assert_eq!(
+            s.config_variable("retry_mode").unwrap().unwrap().value,
+            SettingValue::Str("legacy".into())
+        );
+        // Legacy: botocore's Config defaults, and the retry handler's.
+        let c = session(&[], "").service_config("ec2").unwrap();
+        assert_eq!(
+            c.setting("connect_timeout").unwrap().value,
+            SettingValue::Int(60)
+        );
+        assert_eq!(
+            c.setting("retries.total_max_attempts").unwrap().value,
+            SettingValue::Int(5)
+        );
+    }
 }

@@ -388,25 +388,7 @@ fn output_json_stays_a_usage_error_without_all() {
 
 #[test]
 fn p_nc_2_region_from_loopback_imds_when_nothing_sets_one() {
-    // A one-thread IMDSv2: PUT token, then GET the availability zone.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let mut paths = Vec::new();
-        for body in ["tok", "eu-central-1c"] {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 4096];
-            let n = s.read(&mut buf).unwrap();
-            let head = String::from_utf8_lossy(&buf[..n]).to_string();
-            paths.push(head.lines().next().unwrap_or_default().to_owned());
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-        paths
-    });
+    let (port, server) = fake_imds("eu-central-1c", 2);
     let e = TestEnv::new()
         .env("AWS_EC2_METADATA_DISABLED", "false")
         .env(
@@ -427,4 +409,100 @@ fn p_nc_2_region_from_loopback_imds_when_nothing_sets_one() {
             "GET /latest/meta-data/placement/availability-zone/ HTTP/1.1"
         ]
     );
+}
+
+/// A one-connection-per-request IMDSv2 on 127.0.0.1 that serves `zone`
+/// for `requests` requests; the server thread returns the request lines.
+fn fake_imds(zone: &'static str, requests: usize) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let mut paths = Vec::new();
+        for _ in 0..requests {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap();
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            let body = if line.starts_with("PUT") { "tok" } else { zone };
+            paths.push(line);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        paths
+    });
+    (port, server)
+}
+
+/// `defaults_mode = auto` without AWS_EXECUTION_ENV asks IMDS for the
+/// region: the same as the client's is `in-region` (1.1 s connect
+/// timeout), another `cross-region` (3.1 s), as botocore 1.43.11's client
+/// against the same fake IMDS.
+#[test]
+fn auto_defaults_mode_resolves_against_the_imds_region() {
+    for (region, mode, timeout) in [
+        ("us-west-2", "in-region", json!(1.1)),
+        ("eu-west-1", "cross-region", json!(3.1)),
+    ] {
+        let (port, server) = fake_imds("us-west-2a", 2);
+        let r = TestEnv::new()
+            .env("AWS_EC2_METADATA_DISABLED", "false")
+            .env(
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                &format!("http://127.0.0.1:{port}/"),
+            )
+            .env("AWS_DEFAULTS_MODE", "auto")
+            .env("AWS_DEFAULT_REGION", region)
+            .credchain(&[
+                "configure",
+                "list",
+                "--all",
+                "--service",
+                "ec2",
+                "--output",
+                "json",
+            ]);
+        r.expect_code(0);
+        let doc = r.json();
+        let location = json!(format!("defaults_mode {mode} (auto)"));
+        for (name, value) in [
+            ("connect_timeout", timeout),
+            ("retries.mode", json!("standard")),
+            ("defaults_mode", json!(mode)),
+        ] {
+            let s = setting(&doc, name);
+            assert_eq!(
+                (&s["value"], &s["location"]),
+                (&value, &location),
+                "{region} {name}"
+            );
+        }
+        assert_eq!(
+            server.join().unwrap(),
+            [
+                "PUT /latest/api/token HTTP/1.1",
+                "GET /latest/meta-data/placement/availability-zone/ HTTP/1.1"
+            ]
+        );
+    }
+    // AWS_EXECUTION_ENV names the region: no IMDS request (it is disabled).
+    let r = TestEnv::new()
+        .env("AWS_DEFAULTS_MODE", "AUTO")
+        .env("AWS_DEFAULT_REGION", "us-west-2")
+        .env("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12")
+        .env("AWS_REGION", "us-west-2")
+        .credchain(&[
+            "configure",
+            "list",
+            "--all",
+            "--service",
+            "sts",
+            "--output",
+            "json",
+        ]);
+    r.expect_code(0);
+    assert_eq!(setting(&r.json(), "connect_timeout")["value"], json!(1.1));
 }
