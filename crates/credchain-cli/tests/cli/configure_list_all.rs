@@ -30,6 +30,18 @@ fn setting<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no setting {name} in {doc}"))
 }
 
+/// Each (name, value, type, location) row is in `doc` as given.
+fn assert_rows<const N: usize>(doc: &Value, expect: [(&str, Value, &str, Value); N]) {
+    for (name, value, kind, location) in expect {
+        let s = setting(doc, name);
+        assert_eq!(
+            (&s["value"], s["type"].as_str(), &s["location"]),
+            (&value, Some(kind), &location),
+            "{name}"
+        );
+    }
+}
+
 fn env() -> TestEnv {
     TestEnv::new()
         .config(CONFIG)
@@ -130,14 +142,7 @@ fn p_nc_1_values_types_and_locations_match_botocore() {
             json!("AWS_ENDPOINT_URL_DYNAMODB"),
         ),
     ];
-    for (name, value, kind, location) in expect {
-        let s = setting(&doc, name);
-        assert_eq!(
-            (&s["value"], s["type"].as_str(), &s["location"]),
-            (&value, Some(kind), &location),
-            "{name}"
-        );
-    }
+    assert_rows(&doc, expect);
 }
 
 #[test]
@@ -272,14 +277,7 @@ fn service_view_applies_smart_defaults_only_where_unset() {
             json!("~/.aws/config:9"),
         ),
     ];
-    for (name, value, kind, location) in expect {
-        let s = setting(&doc, name);
-        assert_eq!(
-            (&s["value"], s["type"].as_str(), &s["location"]),
-            (&value, Some(kind), &location),
-            "{name}"
-        );
-    }
+    assert_rows(&doc, expect);
     // The session's own view is unaffected by the smart defaults.
     let r = env().credchain(&[
         "configure",
