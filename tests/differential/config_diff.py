@@ -51,6 +51,7 @@ Requires Python 3.11, stdlib + botocore (1.43.11).
 """
 
 import argparse
+import collections
 import http.server
 import json
 import os
@@ -202,6 +203,10 @@ def generate(seed, index):
         if r.random() < 0.6:
             env['AWS_REGION'] = r.choice(['us-west-2', 'eu-west-1', ''])
     imds = r.random() < 0.17
+    if imds and r.random() < 0.6:
+        # auto against the IMDS region: in-region and cross-region clients.
+        env['AWS_DEFAULTS_MODE'] = 'auto'
+        env['AWS_DEFAULT_REGION'] = r.choice(['us-west-2', 'eu-west-1'])
     config = []
     for prof in ('default', 'dev'):
         header = '[default]' if prof == 'default' else '[profile dev]'
@@ -558,6 +563,7 @@ def main():
     client_errors = {}
     imds_cases = 0
     smart = 0
+    auto = collections.Counter()
     for sc in scenarios:
         rows, proc = cc[sc['index']]
         view = bc[sc['index']]['__view']
@@ -565,6 +571,10 @@ def main():
             client_errors[view[1]] = client_errors.get(view[1], 0) + 1
         elif view[1]['connect_timeout'] != 60:
             smart += 1
+            doc = views[sc['index']][0] or {}
+            loc = {r['name']: r['location'] for r in doc.get('settings', [])}.get('defaults_mode') or ''
+            if loc.endswith('(auto)'):
+                auto[('imds' if sc['imds'] else 'env') + ':' + loc.split()[1]] += 1
         imds_cases += 1 if sc['imds'] else 0
         if rows is None:
             failures += 1
@@ -585,6 +595,8 @@ def main():
           % (len(scenarios) - sum(client_errors.values()), smart, sum(client_errors.values()),
              ', '.join('%s %d' % kv for kv in sorted(client_errors.items())), imds_cases,
              len(BUILTIN_ENDPOINT_SKIPS)))
+    print('  defaults_mode auto resolved (region source:mode): %s'
+          % (', '.join('%s %d' % kv for kv in sorted(auto.items())) or 'none'))
     return 1 if failures else 0
 
 
