@@ -27,6 +27,7 @@
 //! `get_config_variable`.
 
 use crate::chain::repr::py_repr;
+use crate::env_vars as ev;
 use crate::error::Error;
 use crate::pyint::{is_py_int, py_int_value};
 use crate::session::Session;
@@ -205,10 +206,13 @@ pub(crate) fn defaults_mode(
     let (effective, auto) = if lmode == "auto" {
         let env = &*session.os().env;
         let mut current = None;
-        if env.get("AWS_EXECUTION_ENV").is_some_and(|v| !v.is_empty()) {
+        if env
+            .get(ev::AWS_EXECUTION_ENV)
+            .is_some_and(|v| !v.is_empty())
+        {
             current = env
-                .get("AWS_REGION")
-                .or_else(|| env.get(crate::env_vars::AWS_DEFAULT_REGION));
+                .get(ev::AWS_REGION)
+                .or_else(|| env.get(ev::AWS_DEFAULT_REGION));
         }
         if current.as_deref().is_none_or(str::is_empty) {
             current = crate::imds::region(session).ok().flatten();
