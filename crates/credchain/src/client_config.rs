@@ -165,6 +165,22 @@ fn setting(session: &Session, name: &str) -> Result<Resolved, Error> {
     }
 }
 
+/// `create_client` reads `api_versions` after the region and calls `.get`
+/// on it: a plain value (not a block) is Python's `AttributeError`.
+///
+/// # Errors
+///
+/// `AttributeError`, and the setting's own errors (`ProfileNotFound`, ...).
+pub(crate) fn api_versions(session: &Session) -> Result<(), Error> {
+    match setting(session, "api_versions")?.value {
+        SettingValue::Str(_) => Err(unhandled(
+            "AttributeError",
+            "'str' object has no attribute 'get'".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `Session._resolve_defaults_mode` then, for `auto`,
 /// `SmartDefaultsConfigStoreFactory.resolve_auto_mode`: with
 /// `AWS_EXECUTION_ENV` set (non-empty) the current region is `AWS_REGION`

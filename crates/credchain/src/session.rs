@@ -838,16 +838,7 @@ impl Session {
             }
             _ => Some(region),
         };
-        // create_client reads api_versions next, and calls `.get` on it: a
-        // plain value (not a block) is Python's AttributeError.
-        if let Some(d) = setting_def("api_versions")
-            && let SettingValue::Str(_) = self.resolve_def(d, "api_versions")?.value
-        {
-            return Err(Error::Unhandled {
-                class: "AttributeError",
-                message: "'str' object has no attribute 'get'".into(),
-            });
-        }
+        crate::client_config::api_versions(self)?;
         let client_region = region.as_ref().and_then(|r| r.value.as_str());
         let mode = crate::client_config::defaults_mode(self, client_region)?;
         // compute_client_args reads the s3 config for every client, then
