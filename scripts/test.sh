@@ -120,6 +120,6 @@ python3 tests/differential/imds_diff.py --binary "$BIN"
 echo "== credential_process differential test against botocore (helpers in a temp dir)"
 python3 tests/differential/process_diff.py --binary "$BIN" \
   --scenarios "${CREDCHAIN_PROCESS_DIFF_SCENARIOS:-240}" --seed "${CREDCHAIN_DIFF_SEED:-1}"
-echo "== settings / provenance differential test against botocore (configure list --all)"
+echo "== settings / provenance / client view differential test against botocore (configure list --all [--service])"
 python3 tests/differential/config_diff.py --binary "$BIN" \
   --scenarios "${CREDCHAIN_CONFIG_DIFF_SCENARIOS:-320}" --seed "${CREDCHAIN_DIFF_SEED:-1}"

@@ -26,11 +26,33 @@ as a difference. For each scenario:
 * provenance is consistent: an `env` row names a variable of the scenario,
   a file row's `path:line` is a line that sets that key.
 
-IMDS is disabled (AWS_EC2_METADATA_DISABLED=true) in every scenario.
+* the client view: for one sampled service (sts, s3, ec2, dynamodb, ...;
+  sts or s3 when no region is configured, as botocore's endpoint rules
+  need one for the others), `credchain configure list --all --service SVC
+  --output json` against `session.create_client(SVC)`: the same exception
+  class and exact message when botocore refuses to create the client (the
+  first failing check of several), else every effective client setting
+  equals `client.meta.config` (`retries` mode and total_max_attempts (the
+  retry handler's default when unset), connect/read timeouts, compression,
+  checksum, account-id mode, sigv4a region set, auth scheme preference,
+  host-prefix injection, s3 express auth, s3 us-east-1 option) and
+  `tcp_keepalive` equals SO_KEEPALIVE in the endpoint's socket options.
+  `defaults_mode` (including `auto`, with `AWS_EXECUTION_ENV`/`AWS_REGION`)
+  is generated, so the smart defaults are compared.
+
+IMDS is disabled (AWS_EC2_METADATA_DISABLED=true) in most scenarios; in about
+one in six it is enabled and `AWS_EC2_METADATA_SERVICE_ENDPOINT` points at a
+fake IMDS on 127.0.0.1 (the only address the blocked sockets may reach) that
+serves an availability zone: then credchain's `region` row (IMDS fallback)
+must equal `get_config_variable('region')`, else botocore's
+`IMDSRegionProvider(session).provide()`, and `defaults_mode = auto` resolves
+against that region.
 Requires Python 3.11, stdlib + botocore (1.43.11).
 """
 
 import argparse
+import collections
+import http.server
 import json
 import os
 import random
@@ -38,16 +60,23 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import botocore.retries.standard
 import botocore.session
 from botocore.configprovider import (
     BOTOCORE_DEFAUT_SESSION_VARIABLES,
     DEFAULT_S3_CONFIG_VARS,
 )
+from botocore.utils import IMDSRegionProvider
 
 CLI_VARS = {'output': ('output', 'AWS_DEFAULT_OUTPUT', 'json', None)}
 SERVICES = ['sts', 's3', 'sso', 'dynamodb']
+# Clients whose creation is compared (`--service`).
+CLIENTS = ['sts', 's3', 'ec2', 'dynamodb', 's3control', 'lambda', 'sso-oidc', 'timestream-write']
+# Served by the fake IMDS; its region is one the generator also uses.
+IMDS_ZONE = 'us-west-2b'
 # Settings that only name files or profiles: changing them would move the
 # scenario's files, so they are never generated (they are still compared).
 FIXED = {'profile', 'config_file', 'credentials_file', 'data_path'}
@@ -57,13 +86,19 @@ INT_VALUES = ['3', ' 7 ', '1_0', '0', '-2', 'x', '0x5', '', '12345']
 STR_VALUES = {
     'region': ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-south-1', 'us west 2', ''],
     'retry_mode': ['legacy', 'standard', 'adaptive', 'bogus', ''],
-    'defaults_mode': ['legacy', 'standard', 'in-region', 'cross-region', 'mobile', 'nope'],
-    'sts_regional_endpoints': ['regional', 'legacy'],
-    'addressing_style': ['auto', 'virtual', 'path'],
-    'us_east_1_regional_endpoint': ['regional', 'legacy'],
-    'request_checksum_calculation': ['when_supported', 'when_required'],
-    'response_checksum_validation': ['when_supported', 'when_required'],
-    'account_id_endpoint_mode': ['preferred', 'disabled', 'required'],
+    'defaults_mode': ['legacy', 'standard', 'in-region', 'cross-region', 'mobile', 'nope',
+                      'auto', 'AUTO', 'Standard'],
+    'sts_regional_endpoints': ['regional', 'legacy', 'bogus', ''],
+    'addressing_style': ['auto', 'virtual', 'path', 'bogus'],
+    'us_east_1_regional_endpoint': ['regional', 'legacy', 'bogus', ''],
+    'request_checksum_calculation': ['when_supported', 'when_required', 'WHEN_REQUIRED', 'bogus'],
+    'response_checksum_validation': ['when_supported', 'when_required', 'When_Supported', 'bogus'],
+    'account_id_endpoint_mode': ['preferred', 'disabled', 'required', 'Disabled', 'bogus'],
+    'request_min_compression_size_bytes': ['1', '128', ' 1_0 ', '0', '1048576', '1048577', 'x', ''],
+    'auth_scheme_preference': ['sigv4a,sigv4', ' sigv4 , ,\tsig v4a', 'smithy.api#httpBearerAuth', ''],
+    's3_disable_express_session_auth': ['true', 'False', 'bogus', ''],
+    'endpoint_discovery_enabled': ['auto', 'true', 'False', ' TRUE ', 'bogus'],
+    'sigv4a_signing_region_set': ['*', 'us-east-1,us-west-2'],
     'output': ['json', 'text', 'table', 'yaml'],
     'ca_bundle': ['/etc/ssl/x.pem', '~/bundle.pem'],
     'ec2_metadata_service_endpoint_mode': ['ipv4', 'ipv6'],
@@ -155,6 +190,23 @@ def generate(seed, index):
         profile = 'default'
     elif sel == 'missing':
         profile = 'nope'
+    client = r.choice(CLIENTS)
+    if r.random() < 0.3:
+        # More smart-defaults cases than the uniform draw above gives.
+        mode = r.choice(['standard', 'in-region', 'cross-region', 'mobile', 'auto', 'Auto'])
+        if r.random() < 0.5:
+            env['AWS_DEFAULTS_MODE'] = mode
+        else:
+            profiles[r.choice(['default', 'dev'])]['defaults_mode'] = mode
+    if r.random() < 0.25:
+        env['AWS_EXECUTION_ENV'] = r.choice(['AWS_Lambda_python3.12', ''])
+        if r.random() < 0.6:
+            env['AWS_REGION'] = r.choice(['us-west-2', 'eu-west-1', ''])
+    imds = r.random() < 0.17
+    if imds and r.random() < 0.6:
+        # auto against the IMDS region: in-region and cross-region clients.
+        env['AWS_DEFAULTS_MODE'] = 'auto'
+        env['AWS_DEFAULT_REGION'] = r.choice(['us-west-2', 'eu-west-1'])
     config = []
     for prof in ('default', 'dev'):
         header = '[default]' if prof == 'default' else '[profile dev]'
@@ -184,7 +236,47 @@ def generate(seed, index):
         'profile': profile,
         'config': '\n'.join(config) + '\n',
         'credentials': '\n'.join(cred_text) + '\n' if cred_text else None,
+        'client': client,
+        'imds': imds,
     }
+
+
+IMDS_PORT = None
+
+
+class ImdsHandler(http.server.BaseHTTPRequestHandler):
+    """IMDSv2 that knows one thing: the availability zone."""
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, status, body):
+        body = body.encode()
+        self.send_response(status)
+        self.send_header('Content-Length', str(len(body)))
+        self.send_header('Connection', 'close')
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        self._reply(200, 'fake-token') if self.path == '/latest/api/token' else self._reply(404, '')
+
+    def do_GET(self):
+        if self.path.rstrip('/') == '/latest/meta-data/placement/availability-zone':
+            self._reply(200, IMDS_ZONE)
+        else:
+            self._reply(404, '')
+
+
+def start_imds():
+    global IMDS_PORT
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), ImdsHandler)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    IMDS_PORT = srv.server_address[1]
+    return srv
 
 
 def scenario_env(sc, home):
@@ -195,6 +287,9 @@ def scenario_env(sc, home):
         'AWS_EC2_METADATA_DISABLED': 'true',
     }
     env.update(sc['env'])
+    if sc.get('imds'):
+        env.pop('AWS_EC2_METADATA_DISABLED', None)
+        env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] = 'http://127.0.0.1:%d/' % IMDS_PORT
     return env
 
 
@@ -233,14 +328,58 @@ def run_botocore(sc, home):
                                     aws_access_key_id='AKIDEXAMPLE', aws_secret_access_key='x')
                 return c.meta.endpoint_url
             got['endpoint_url.' + svc] = outcome(mk)
+        region = outcome(lambda: s.get_config_variable('region'))
+        if region == ('ok', None):
+            # create_client does not ask IMDS; list --all's region row does.
+            region = outcome(lambda: IMDSRegionProvider(s).provide())
+            if region[0] == 'err':
+                region = ('ok', None)
+        got['__region'] = region
+        client = sc['client']
+        configured = outcome(lambda: s.get_config_variable('region'))
+        if configured[0] != 'ok' or not configured[1]:
+            client = client if client in ('sts', 's3') else 'sts'
+        got['__client'] = client
+        got['__view'] = outcome(lambda: client_view(s, client))
         return got
     finally:
         os.environ.clear()
         os.environ.update(saved)
 
 
-def run_credchain(binary, sc, home):
+def client_view(s, svc):
+    c = s.create_client(svc, aws_access_key_id='AKIDEXAMPLE', aws_secret_access_key='x')
+    cfg = c.meta.config
+    mode = cfg.retries['mode']
+    default_attempts = (
+        s.get_component('data_loader').load_data('_retry')['retry']['__default__']['max_attempts']
+        if mode == 'legacy' else botocore.retries.standard.DEFAULT_MAX_ATTEMPTS)
+    view = {
+        'retries.mode': mode,
+        'retries.total_max_attempts': cfg.retries.get('total_max_attempts', default_attempts),
+        'connect_timeout': cfg.connect_timeout,
+        'read_timeout': cfg.read_timeout,
+        'tcp_keepalive': (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        in c._endpoint.http_session._socket_options,
+        'request_min_compression_size_bytes': cfg.request_min_compression_size_bytes,
+        'disable_request_compression': cfg.disable_request_compression,
+        'request_checksum_calculation': cfg.request_checksum_calculation,
+        'response_checksum_validation': cfg.response_checksum_validation,
+        'account_id_endpoint_mode': cfg.account_id_endpoint_mode,
+        'sigv4a_signing_region_set': cfg.sigv4a_signing_region_set,
+        'auth_scheme_preference': cfg.auth_scheme_preference,
+        'inject_host_prefix': cfg.inject_host_prefix,
+        's3_disable_express_session_auth': cfg.s3_disable_express_session_auth,
+    }
+    if svc == 's3':
+        view['s3.us_east_1_regional_endpoint'] = (cfg.s3 or {}).get('us_east_1_regional_endpoint')
+    return view
+
+
+def run_credchain(binary, sc, home, service=None):
     args = [os.path.abspath(binary), 'configure', 'list', '--all', '--output', 'json']
+    if service is not None:
+        args += ['--service', service]
     if sc['profile'] is not None:
         args += ['--profile', sc['profile']]
     p = subprocess.run(args, env=scenario_env(sc, home), cwd=home, capture_output=True, text=True, timeout=60)
@@ -248,7 +387,51 @@ def run_credchain(binary, sc, home):
         doc = json.loads(p.stdout)
     except ValueError:
         return None, p
+    if service is not None:
+        return doc, p
     return {s['name']: s for s in doc['settings']}, p
+
+
+BUILTIN_ENDPOINT_SKIPS = []
+
+
+def compare_view(bc, doc, proc):
+    """The client view: same error (class and message), or same settings."""
+    view = bc['__view']
+    if view[0] == 'err' and view[1] == 'ValueError' and view[2].startswith('Invalid endpoint: https://') \
+            and view[2].endswith('.amazonaws.com'):
+        # A built-in endpoint that is invalid (an empty region): the
+        # endpoint rules are not service_config's (yet), so neither this
+        # error nor its place among the checks is; counted, not compared.
+        BUILTIN_ENDPOINT_SKIPS.append(bc['__client'])
+        return []
+    if doc is None:
+        return ['client %s: no JSON (exit %d): %s' % (bc['__client'], proc.returncode, proc.stderr.strip())]
+    if 'error' in doc:
+        got = (doc['error']['kind'], doc['error']['message'])
+        if view[0] != 'err':
+            return ['client %s: credchain %s: %s, botocore created it' % ((bc['__client'],) + got)]
+        if got[0] == 'ValueError' and got[1].startswith(view[2] + ' (setting '):
+            # credchain names the setting after Python's message.
+            got = (got[0], view[2])
+        if got != tuple(view[1:]):
+            return ['client %s: credchain %s: %s\n      botocore %s: %s' % ((bc['__client'],) + got + tuple(view[1:]))]
+        return []
+    if proc.returncode != 0:
+        return ['client %s: exit %d without an error document' % (bc['__client'], proc.returncode)]
+    if view[0] == 'err':
+        return ['client %s: credchain created it, botocore %s: %s' % (bc['__client'], view[1], view[2])]
+    rows = {r['name']: r for r in doc['settings']}
+    diffs = []
+    for name, want in view[1].items():
+        row = rows.get(name)
+        if row is None:
+            diffs.append('client %s: no row %s' % (bc['__client'], name))
+        elif not same(row['value'], want):
+            diffs.append('client %s: %s: credchain %r, botocore %r' % (bc['__client'], name, row['value'], want))
+        elif row['type'] == 'default' and row['location'] and not row['location'].startswith('defaults_mode '):
+            diffs.append('client %s: %s: default with location %r' % (bc['__client'], name, row['location']))
+    return diffs
 
 
 def same(a, b):
@@ -260,7 +443,7 @@ def same(a, b):
 def check_provenance(row, sc, home):
     kind, loc = row['type'], row['location']
     if kind == 'env':
-        return loc in sc['env'] or loc == 'AWS_EC2_METADATA_DISABLED'
+        return loc in scenario_env(sc, home)
     if kind in ('config-file', 'credentials-file'):
         path, _, line = loc.rpartition(':')
         path = path.replace('~', home, 1)
@@ -283,9 +466,19 @@ def compare(sc, bc, cc, home):
     if listed != names:
         diffs.append('names differ: only credchain %s, only botocore %s'
                      % (sorted(listed - names), sorted(names - listed)))
+    region = bc['__region']
+    row = cc.get('region')
+    if region[0] == 'ok' and row is not None and 'error' not in row:
+        if not same(row['value'], region[1]):
+            diffs.append('region (IMDS fallback): credchain %r, botocore %r' % (row['value'], region[1]))
+        if sc.get('imds') and region[1] is not None and row['type'] not in ('imds', 'env', 'config-file', 'credentials-file', 'instance'):
+            diffs.append('region: type %s' % row['type'])
     for name, (status, val, *message) in bc.items():
+        if name.startswith('__'):
+            continue
         row = cc.get(name)
-        if row is None:
+        if row is None or (name == 'region' and row.get('type') == 'imds'):
+            # An IMDS region is compared with IMDSRegionProvider above.
             continue
         if name.startswith('endpoint_url.'):
             endpoint_error = status == 'err' and (
@@ -344,10 +537,14 @@ def main():
         home = os.path.join(root, str(sc['index']))
         write_files(sc, home)
         homes[sc['index']] = home
-    # Block the network for botocore: creating a client must send nothing.
+    imds_server = start_imds()
+    # Block the network for botocore: creating a client must send nothing;
+    # only the fake IMDS on 127.0.0.1 is reachable.
     real_connect = socket.socket.connect
 
     def no_connect(self, addr):
+        if addr == ('127.0.0.1', IMDS_PORT):
+            return real_connect(self, addr)
         raise RuntimeError('network use in the differential: %r' % (addr,))
     socket.socket.connect = no_connect
     try:
@@ -357,16 +554,35 @@ def main():
     with ThreadPoolExecutor(args.jobs) as pool:
         cc = dict(zip([sc['index'] for sc in scenarios],
                       pool.map(lambda sc: run_credchain(args.binary, sc, homes[sc['index']]), scenarios)))
+        views = dict(zip([sc['index'] for sc in scenarios],
+                         pool.map(lambda sc: run_credchain(args.binary, sc, homes[sc['index']],
+                                                           bc[sc['index']]['__client']), scenarios)))
+    imds_server.shutdown()
     failures = 0
     errors_seen = 0
+    client_errors = {}
+    imds_cases = 0
+    smart = 0
+    auto = collections.Counter()
     for sc in scenarios:
         rows, proc = cc[sc['index']]
+        view = bc[sc['index']]['__view']
+        if view[0] == 'err':
+            client_errors[view[1]] = client_errors.get(view[1], 0) + 1
+        elif view[1]['connect_timeout'] != 60:
+            smart += 1
+            doc = views[sc['index']][0] or {}
+            loc = {r['name']: r['location'] for r in doc.get('settings', [])}.get('defaults_mode') or ''
+            if loc.endswith('(auto)'):
+                auto[('imds' if sc['imds'] else 'env') + ':' + loc.split()[1]] += 1
+        imds_cases += 1 if sc['imds'] else 0
         if rows is None:
             failures += 1
             print('scenario %d: no JSON (exit %d): %s' % (sc['index'], proc.returncode, proc.stderr.strip()))
             continue
         errors_seen += sum(1 for r in rows.values() if 'error' in r)
         diffs = compare(sc, bc[sc['index']], rows, homes[sc['index']])
+        diffs += compare_view(bc[sc['index']], *views[sc['index']])
         if diffs:
             failures += 1
             print('scenario %d (--only %d):' % (sc['index'], sc['index']))
@@ -374,6 +590,13 @@ def main():
                 print('   ', d)
     print('config differential: %d scenarios, %d differ (%d error rows compared), seed %s'
           % (len(scenarios), failures, errors_seen, args.seed))
+    print('  client views: %d created (%d with smart defaults), %d refused (%s); %d with a fake IMDS; '
+          '%d not compared (built-in endpoint of an empty region)'
+          % (len(scenarios) - sum(client_errors.values()), smart, sum(client_errors.values()),
+             ', '.join('%s %d' % kv for kv in sorted(client_errors.items())), imds_cases,
+             len(BUILTIN_ENDPOINT_SKIPS)))
+    print('  defaults_mode auto resolved (region source:mode): %s'
+          % (', '.join('%s %d' % kv for kv in sorted(auto.items())) or 'none'))
     return 1 if failures else 0
 
 

@@ -305,6 +305,11 @@ pub(crate) enum ConfigureCommand {
         /// Type, Location); `--output json` for a document.
         #[arg(long)]
         all: bool,
+        /// With `--all`: the settings a client of this service would use
+        /// (botocore's `create_client(NAME)`), smart defaults and
+        /// client-creation checks included.
+        #[arg(long, value_name = "NAME", requires = "all")]
+        service: Option<String>,
     },
     /// List every profile name, config-file profiles first.
     ListProfiles,
@@ -362,8 +367,8 @@ impl ConfigureCommand {
     /// The command line that names it (`configure list`).
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            ConfigureCommand::List { all: false } => "configure list",
-            ConfigureCommand::List { all: true } => "configure list --all",
+            ConfigureCommand::List { all: false, .. } => "configure list",
+            ConfigureCommand::List { all: true, .. } => "configure list --all",
             ConfigureCommand::ListProfiles => "configure list-profiles",
             ConfigureCommand::Get { .. } => "configure get",
             ConfigureCommand::Set { .. } => "configure set",

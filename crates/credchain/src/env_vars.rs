@@ -55,9 +55,15 @@ pub const HOME: &str = "HOME";
 /// Seconds a `credential_process` command may run before credchain kills
 /// it (default 60; botocore waits forever).
 pub const CREDCHAIN_PROCESS_TIMEOUT: &str = "CREDCHAIN_PROCESS_TIMEOUT";
-/// The AWS CLI v2 / SDK region variable: botocore ignores it (P-ENV-3), but
-/// `credchain exec` sets it beside `AWS_DEFAULT_REGION` for the other SDKs.
+/// The AWS CLI v2 / SDK region variable: botocore ignores it for the region
+/// (P-ENV-3; only `defaults_mode = auto` reads it, with
+/// [`AWS_EXECUTION_ENV`]), but `credchain exec` sets it beside
+/// `AWS_DEFAULT_REGION` for the other SDKs.
 pub const AWS_REGION: &str = "AWS_REGION";
+/// The execution environment (Lambda, ECS, ...): with it set, botocore's
+/// `defaults_mode = auto` takes the current region from [`AWS_REGION`],
+/// else [`AWS_DEFAULT_REGION`], instead of asking IMDS.
+pub const AWS_EXECUTION_ENV: &str = "AWS_EXECUTION_ENV";
 /// The profile a `credchain exec` child runs under; its presence is how a
 /// nested `credchain exec` is detected.
 pub const CREDCHAIN_PROFILE: &str = "CREDCHAIN_PROFILE";

@@ -362,9 +362,11 @@ impl fmt::Display for Error {
                 "{source}={value:?} has no UTC offset; expected RFC 3339 such as \
                  2026-01-01T00:00:00Z"
             ),
+            // Python's message (the value as its repr), then which setting.
             Error::InvalidInteger { setting, value } => write!(
                 f,
-                "invalid literal for int() with base 10: {value:?} (setting {setting})"
+                "invalid literal for int() with base 10: {} (setting {setting})",
+                crate::chain::repr::py_repr(value)
             ),
             Error::InvalidImdsEndpointMode { mode } => write!(
                 f,

@@ -233,13 +233,17 @@ servers of `credchain::testkit` (feature `test-util`).
   `s3` block are not listed (botocore passes them through in its `s3`
   dict); `connect_timeout` / `read_timeout` are not settings botocore reads
   from env or files (only `Config(...)` and `defaults_mode` smart
-  defaults), so they are not listed; the smart defaults `defaults_mode`
-  applies at client creation are not applied. A service's
+  defaults), so they are listed only in a client's view
+  ([`Session::service_config`], with the smart defaults applied). A
+  client's view does not resolve credentials (botocore's `create_client`
+  does, before its checks) nor apply the built-in endpoint rules (an empty
+  region's `Invalid endpoint` is not raised there). A service's
   `[services]` / `AWS_ENDPOINT_URL_<SERVICE>` name is the client name
   upper-cased with a few aliases, not botocore's full service-id table.
 */
 
 pub mod chain;
+pub mod client_config;
 pub mod config;
 pub mod credentials;
 pub mod env_vars;

@@ -703,9 +703,25 @@ pub struct ServiceConfig {
     /// `None` when nothing configures one and the built-in endpoint rules
     /// apply.
     pub endpoint_url: Option<Resolved>,
-    /// For `s3`, the `s3.*` settings (addressing style, accelerate, ...);
-    /// empty for other services.
+    /// For `s3`, the `s3.*` settings (addressing style, accelerate, ...),
+    /// with the `defaults_mode` smart default of
+    /// `us_east_1_regional_endpoint`; empty for other services.
     pub s3: Vec<Resolved>,
+    /// The effective client settings, as botocore's client would use them
+    /// (`client.meta.config`): `defaults_mode`, `retries.mode`,
+    /// `retries.total_max_attempts`, `connect_timeout`, `read_timeout`,
+    /// `tcp_keepalive`, compression, checksum and account-id settings, ...
+    /// (see [`crate::client_config`]). A smart default has provenance
+    /// [`Provenance::DefaultsMode`].
+    pub client: Vec<Resolved>,
+}
+
+impl ServiceConfig {
+    /// One row of [`ServiceConfig::client`] (or of [`ServiceConfig::s3`])
+    /// by name.
+    pub fn setting(&self, name: &str) -> Option<&Resolved> {
+        self.client.iter().chain(&self.s3).find(|r| r.name == name)
+    }
 }
 
 impl Session {
@@ -740,7 +756,7 @@ impl Session {
         self.resolve_def(d, logical)
     }
 
-    fn resolve_def(&self, d: &SettingDef, logical: &str) -> Result<Resolved, Error> {
+    pub(crate) fn resolve_def(&self, d: &SettingDef, logical: &str) -> Result<Resolved, Error> {
         resolve_setting(d, logical, self.instance_var(d.name), &*self.os.env, || {
             let name = self.profile().effective().to_owned();
             Ok(self.scoped_profile()?.map(|p| (name, p)))
@@ -887,40 +903,50 @@ impl Session {
 
     /// A service client's settings, as botocore's `create_client(service)`
     /// would see them: the region (validated, `InvalidRegionError`), the
-    /// configured endpoint URL, and for `s3` the nested s3 settings. The
-    /// checks botocore makes while creating a client run in its order:
-    /// region, `defaults_mode` (`InvalidDefaultsMode`), the configured
-    /// endpoint (`InvalidConfigError`), `max_attempts` below 1
-    /// (`InvalidMaxRetryAttemptsError`), `retry_mode` other than `legacy`,
-    /// `standard` or `adaptive` (`InvalidRetryModeError`, case-sensitive).
-    /// Not yet checked: the per-service endpoint rules
-    /// (`sts_regional_endpoints`, `s3.us_east_1_regional_endpoint`), the
-    /// compression, checksum and account-id settings.
+    /// configured endpoint URL, for `s3` the nested s3 settings, and the
+    /// effective client settings with the `defaults_mode` smart defaults
+    /// applied (on a copy: [`Session::config_variable`] is unaffected).
+    /// Every check botocore makes while creating a client runs, in its
+    /// order, with its exception class and message: region,
+    /// `defaults_mode` (`InvalidDefaultsMode`; `auto` asks IMDS for the
+    /// region unless `AWS_EXECUTION_ENV` names one), the configured endpoint
+    /// (`InvalidConfigError`), then those of [`crate::client_config`]
+    /// (`sts_regional_endpoints`, `s3.us_east_1_regional_endpoint`,
+    /// compression, checksum, account-id, auth-scheme and s3-express
+    /// settings, s3 addressing style, `max_attempts`, `retry_mode`, the
+    /// configured endpoint URL, `endpoint_discovery_enabled`). Credentials
+    /// are not resolved, and the built-in endpoint rules are not applied.
     ///
     /// ```
     /// use credchain::os::{MapEnv, MemFs, Os};
-    /// use credchain::settings::SettingValue;
+    /// use credchain::settings::{Provenance, SettingValue};
     /// # use std::sync::Arc;
     /// let fs = MemFs::new().with_file(
     ///     "/h/.aws/config",
-    ///     "[profile dev]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n",
+    ///     "[profile dev]\nregion = eu-west-1\ndefaults_mode = standard\ns3 =\n  addressing_style = path\n",
     /// );
     /// let env = MapEnv::from_pairs([("HOME", "/h")]);
     /// let os = Os { env: Arc::new(env), fs: Arc::new(fs), ..Os::real() };
     /// let session = credchain::Session::builder().os(os).profile_name("dev").build();
     /// let s3 = session.service_config("s3")?;
-    /// assert_eq!(s3.region.unwrap().value, SettingValue::Str("eu-west-1".into()));
-    /// let style = s3.s3.iter().find(|r| r.name == "s3.addressing_style").unwrap();
+    /// assert_eq!(s3.region.as_ref().unwrap().value, SettingValue::Str("eu-west-1".into()));
+    /// let style = s3.setting("s3.addressing_style").unwrap();
     /// assert_eq!(style.value, SettingValue::Str("path".into()));
     /// assert!(s3.endpoint_url.is_none());
+    /// let timeout = s3.setting("connect_timeout").unwrap();
+    /// assert_eq!(timeout.value, SettingValue::Seconds { millis: 3100 });
+    /// assert_eq!(
+    ///     timeout.provenance,
+    ///     Provenance::DefaultsMode { mode: "standard".into(), auto: false }
+    /// );
     /// # Ok::<(), credchain::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// `InvalidRegionError`, `InvalidDefaultsMode`,
-    /// `InvalidMaxRetryAttemptsError`, `InvalidRetryModeError`, the errors of
-    /// [`Session::endpoint_url`] and of the s3 settings.
+    /// `InvalidRegionError`, `InvalidDefaultsMode`, the errors of
+    /// [`Session::endpoint_url`] and of the settings, and those listed in
+    /// [`crate::client_config`].
     pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
         let region = self.resolve_def(REGION, "region")?;
         let region = match &region.value {
@@ -931,79 +957,35 @@ impl Session {
             }
             _ => Some(region),
         };
-        // Session.create_client resolves the defaults mode next.
-        let mode = self.resolve_def(
-            setting_def("defaults_mode").unwrap_or(REGION),
-            "defaults_mode",
-        )?;
-        if let SettingValue::Str(m) = &mode.value
-            && !DEFAULTS_MODES.contains(&m.to_lowercase().as_str())
-        {
-            return Err(Error::Unhandled {
-                class: "InvalidDefaultsMode",
-                message: format!(
-                    "Client configured with invalid defaults mode: {m}. Valid defaults modes \
-                     include: {}.",
-                    DEFAULTS_MODES.join(", ")
-                ),
-            });
-        }
+        crate::client_config::api_versions(self)?;
+        let client_region = region.as_ref().and_then(|r| r.value.as_str());
+        let mode = crate::client_config::defaults_mode(self, client_region)?;
+        // compute_client_args reads the s3 config for every client, then
+        // the configured endpoint.
+        let mut s3 = S3_SETTINGS
+            .iter()
+            .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
+            .collect::<Result<Vec<_>, _>>()?;
         let endpoint_url = self.endpoint_url(service)?;
-        let s3 = if service == "s3" {
-            S3_SETTINGS
-                .iter()
-                .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            Vec::new()
-        };
-        // ClientArgsCreator's retry config, validated by Config(): total
-        // attempts (from max_attempts) first, then the mode (P-NC-4).
-        let attempts = self.resolve_def(
-            setting_def("max_attempts").unwrap_or(REGION),
-            "max_attempts",
+        let client = crate::client_config::client_settings(
+            self,
+            service,
+            endpoint_url.as_ref(),
+            &mut s3,
+            &mode,
         )?;
-        if let SettingValue::Int(n) = attempts.value
-            && n < 1
-        {
-            return Err(Error::Unhandled {
-                class: "InvalidMaxRetryAttemptsError",
-                message: format!(
-                    "Value provided to \"max_attempts\": {n} must be an integer greater than or \
-                     equal to 1."
-                ),
-            });
-        }
-        let retry = self.resolve_def(setting_def("retry_mode").unwrap_or(REGION), "retry_mode")?;
-        if let SettingValue::Str(m) = &retry.value
-            && !["legacy", "standard", "adaptive"].contains(&m.as_str())
-        {
-            return Err(Error::Unhandled {
-                class: "InvalidRetryModeError",
-                message: format!(
-                    "Invalid value provided to \"mode\": \"{m}\" must be one of: ('legacy', \
-                     'standard', 'adaptive')"
-                ),
-            });
+        if service != "s3" {
+            s3.clear();
         }
         Ok(ServiceConfig {
             service: service.to_owned(),
             region,
             endpoint_url,
             s3,
+            client,
         })
     }
 }
-
-/// botocore's default modes (`DefaultConfigResolver.get_default_modes`).
-const DEFAULTS_MODES: [&str; 6] = [
-    "legacy",
-    "auto",
-    "standard",
-    "in-region",
-    "cross-region",
-    "mobile",
-];
 
 /// The `region` row of [`SETTINGS`].
 const REGION: &SettingDef = &SETTINGS[1];

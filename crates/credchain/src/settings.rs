@@ -437,6 +437,12 @@ pub enum SettingValue {
     /// A dict: a nested block in the profile (`api_versions`, or a plain
     /// setting written as a block), in first-seen order.
     Map(Vec<(String, String)>),
+    /// A Python `float` of seconds, held in milliseconds: a timeout a
+    /// `defaults_mode` sets (`connectTimeoutInMillis / 1000`).
+    Seconds {
+        /// The duration in milliseconds.
+        millis: u64,
+    },
 }
 
 impl SettingValue {
@@ -461,8 +467,18 @@ impl SettingValue {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            SettingValue::Seconds { millis } => seconds_repr(*millis),
         }
     }
+}
+
+/// Python's `repr()` of `millis / 1000` (`3.1`, `30.0`).
+fn seconds_repr(millis: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // timeouts are far below 2^52 ms
+    let secs = millis as f64 / 1000.0;
+    // Rust's `{:?}` of an f64 is its shortest round-trip form with a
+    // `.0` for whole numbers, as Python's repr for these magnitudes.
+    format!("{secs:?}")
 }
 
 impl std::fmt::Debug for SettingValue {
@@ -478,6 +494,7 @@ impl std::fmt::Debug for SettingValue {
                 f.write_str("Map")?;
                 f.debug_list().entries(m.iter().map(|(k, _)| k)).finish()
             }
+            SettingValue::Seconds { millis } => write!(f, "Seconds({})", seconds_repr(*millis)),
         }
     }
 }
@@ -500,6 +517,15 @@ pub enum Provenance {
     Imds,
     /// botocore's default (also for `None`: unset).
     Default,
+    /// A smart default of this `defaults_mode` (client settings only,
+    /// [`crate::Session::service_config`]); `auto` says the mode was
+    /// resolved from `auto`.
+    DefaultsMode {
+        /// The mode whose default applies (`standard`, `in-region`, ...).
+        mode: String,
+        /// Whether `mode` is what `auto` resolved to.
+        auto: bool,
+    },
 }
 
 impl Provenance {
@@ -514,7 +540,18 @@ impl Provenance {
                 FileKind::Credentials => "credentials-file",
             },
             Provenance::Imds => "imds",
-            Provenance::Default => "default",
+            Provenance::Default | Provenance::DefaultsMode { .. } => "default",
+        }
+    }
+    /// For a smart default, where it came from: `defaults_mode standard`,
+    /// `defaults_mode in-region (auto)`; `None` otherwise.
+    pub fn defaults_mode_location(&self) -> Option<String> {
+        match self {
+            Provenance::DefaultsMode { mode, auto: false } => Some(format!("defaults_mode {mode}")),
+            Provenance::DefaultsMode { mode, auto: true } => {
+                Some(format!("defaults_mode {mode} (auto)"))
+            }
+            _ => None,
         }
     }
 }

@@ -132,13 +132,20 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
 
 /// `configure list --all`: every setting botocore resolves with its value,
 /// type (`instance`, `env`, `config-file`, `credentials-file`, `imds`,
-/// `default`) and location (env var, `path:line`, `--region`), in the
-/// `configure list` columns; `--output json` gives
+/// `default`) and location (env var, `path:line`, `--region`,
+/// `defaults_mode MODE` for a smart default), in columns as wide as their
+/// content; `--output json` gives
 /// `{"profile", "settings": [{"name", "value", "type", "location"}]}`. The
 /// region falls back to IMDS when nothing else sets it. A setting whose value
 /// botocore would refuse is shown with its error kind and the exit code is
 /// 255.
-pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
+///
+/// With `--service NAME`: the client's view ([`Session::service_config`]),
+/// `{"profile", "service", "settings"}`; the region comes without IMDS, as
+/// botocore's `create_client`. A client-creation error is botocore's class
+/// and message (`{"profile", "service", "error": {"kind", "message"}}` in
+/// JSON) and exit 255.
+pub(crate) fn list_all(global: &GlobalArgs, service: Option<&str>) -> u8 {
     use credchain::settings::{Provenance, Resolved, SettingValue};
     let session = super::session(global);
     let files = session.config_files().ok();
@@ -152,9 +159,141 @@ pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
             Provenance::Env(v) => Some(v.clone()),
             Provenance::File { origin, .. } => files.map(|f| f.describe(*origin)),
             Provenance::Imds => Some("/latest/meta-data/placement/availability-zone".into()),
+            Provenance::DefaultsMode { .. } => r.provenance.defaults_mode_location(),
             Provenance::Default => None,
         }
     };
+    let json = global.output == Some(crate::cli::OutputFormat::Json);
+    let settings = match service {
+        None => session_rows(&session),
+        Some(svc) => match session.service_config(svc) {
+            Ok(c) => service_rows(c),
+            Err(e) => {
+                let message = e.to_string();
+                let message = message.trim_end();
+                if json {
+                    let doc = serde_json::json!({
+                        "profile": session.profile().effective(),
+                        "service": svc,
+                        "error": {"kind": e.kind(), "message": message},
+                    });
+                    let mut t = serde_json::to_string_pretty(&doc).unwrap_or_default();
+                    t.push('\n');
+                    output::out(&t);
+                }
+                output::err_line(&format!("error: {}: {message}", e.kind()));
+                return super::EXIT_ERROR;
+            }
+        },
+    };
+    let mut failed = Vec::new();
+    let mut rows = Vec::new();
+    let mut table: Vec<[String; 4]> = vec![
+        ["Name", "Value", "Type", "Location"].map(str::to_owned),
+        ["----", "-----", "----", "--------"].map(str::to_owned),
+    ];
+    for (name, r) in &settings {
+        match r {
+            Ok(r) => {
+                let loc = location(r);
+                let value = match &r.value {
+                    SettingValue::Null => serde_json::Value::Null,
+                    SettingValue::Str(s) => s.clone().into(),
+                    SettingValue::Int(i) => (*i).into(),
+                    SettingValue::Bool(b) => (*b).into(),
+                    SettingValue::Map(m) => serde_json::Value::Object(
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.clone().into()))
+                            .collect(),
+                    ),
+                    #[allow(clippy::cast_precision_loss)] // timeouts are far below 2^52 ms
+                    SettingValue::Seconds { millis } => (*millis as f64 / 1000.0).into(),
+                };
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "value": value,
+                    "type": r.provenance.kind(),
+                    "location": loc,
+                }));
+                let (kind, loc) = if r.value == SettingValue::Null {
+                    ("None", "None".to_owned())
+                } else {
+                    (r.provenance.kind(), loc.unwrap_or_default())
+                };
+                table.push([name.clone(), r.value.display(), kind.to_owned(), loc]);
+            }
+            Err(e) => {
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "value": null,
+                    "type": "error",
+                    "location": null,
+                    "error": {"kind": e.kind(), "message": e.to_string().trim_end()},
+                }));
+                table.push([
+                    name.clone(),
+                    "<error>".into(),
+                    "error".into(),
+                    e.kind().to_owned(),
+                ]);
+                failed.push((name.clone(), e.clone()));
+            }
+        }
+    }
+    if json {
+        let mut doc = serde_json::json!({"profile": session.profile().effective()});
+        if let Some(svc) = service {
+            doc["service"] = svc.into();
+        }
+        doc["settings"] = rows.into();
+        let mut t = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        t.push('\n');
+        output::out(&t);
+    } else {
+        output::out(&columns(&table));
+    }
+    for (name, e) in &failed {
+        output::err_line(&format!(
+            "error: {name}: {}: {}",
+            e.kind(),
+            e.to_string().trim_end()
+        ));
+    }
+    if failed.is_empty() {
+        0
+    } else {
+        super::EXIT_ERROR
+    }
+}
+
+/// Left-aligned columns as wide as their widest cell (in characters), two
+/// spaces apart; no trailing blanks.
+fn columns(table: &[[String; 4]]) -> String {
+    let mut widths = [0usize; 3];
+    for row in table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut o = String::new();
+    for [name, value, kind, loc] in table {
+        let line = format!(
+            "{name:<w0$}  {value:<w1$}  {kind:<w2$}  {loc}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        o.push_str(line.trim_end());
+        o.push('\n');
+    }
+    o
+}
+
+type Row = (String, Result<credchain::settings::Resolved, Error>);
+
+/// The session's settings, the region falling back to IMDS.
+fn session_rows(session: &Session) -> Vec<Row> {
+    use credchain::settings::SettingValue;
     let mut settings = session.settings();
     // The IMDS step runs only when nothing else set a region; its failure
     // leaves the region unset (botocore's provider returns None).
@@ -170,76 +309,29 @@ pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
             )),
         }
     }
-    let mut failed = Vec::new();
-    let json = global.output == Some(crate::cli::OutputFormat::Json);
-    let mut rows = Vec::new();
-    let mut text = String::new();
-    row(&mut text, "Name", "Value", "Type", "Location");
-    row(&mut text, "----", "-----", "----", "--------");
-    for (name, r) in &settings {
-        match r {
-            Ok(r) => {
-                let loc = location(r);
-                let value = match &r.value {
-                    SettingValue::Null => serde_json::Value::Null,
-                    SettingValue::Str(s) => s.clone().into(),
-                    SettingValue::Int(i) => (*i).into(),
-                    SettingValue::Bool(b) => (*b).into(),
-                    SettingValue::Map(m) => serde_json::Value::Object(
-                        m.iter()
-                            .map(|(k, v)| (k.clone(), v.clone().into()))
-                            .collect(),
-                    ),
-                };
-                rows.push(serde_json::json!({
-                    "name": name,
-                    "value": value,
-                    "type": r.provenance.kind(),
-                    "location": loc,
-                }));
-                let (kind, loc) = if r.value == SettingValue::Null {
-                    ("None", "None".to_owned())
-                } else {
-                    (r.provenance.kind(), loc.unwrap_or_default())
-                };
-                row(&mut text, name, &r.value.display(), kind, &loc);
-            }
-            Err(e) => {
-                rows.push(serde_json::json!({
-                    "name": name,
-                    "value": null,
-                    "type": "error",
-                    "location": null,
-                    "error": {"kind": e.kind(), "message": e.to_string().trim_end()},
-                }));
-                row(&mut text, name, "<error>", "error", e.kind());
-                failed.push((name.clone(), e.clone()));
-            }
-        }
+    settings
+}
+
+/// A client's rows: region, configured endpoint, `s3.*` (s3 only), then
+/// the effective client settings.
+fn service_rows(c: credchain::session::ServiceConfig) -> Vec<Row> {
+    use credchain::settings::{Provenance, Resolved, SettingValue};
+    let unset = |name: String| Resolved {
+        name,
+        value: SettingValue::Null,
+        provenance: Provenance::Default,
+    };
+    let mut out: Vec<Row> = Vec::new();
+    out.push((
+        "region".into(),
+        Ok(c.region.unwrap_or_else(|| unset("region".into()))),
+    ));
+    let ep = format!("endpoint_url.{}", c.service);
+    out.push((ep.clone(), Ok(c.endpoint_url.unwrap_or_else(|| unset(ep)))));
+    for r in c.s3.into_iter().chain(c.client) {
+        out.push((r.name.clone(), Ok(r)));
     }
-    if json {
-        let doc = serde_json::json!({
-            "profile": session.profile().effective(),
-            "settings": rows,
-        });
-        let mut t = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        t.push('\n');
-        output::out(&t);
-    } else {
-        output::out(&text);
-    }
-    for (name, e) in &failed {
-        output::err_line(&format!(
-            "error: {name}: {}: {}",
-            e.kind(),
-            e.to_string().trim_end()
-        ));
-    }
-    if failed.is_empty() {
-        0
-    } else {
-        super::EXIT_ERROR
-    }
+    out
 }
 
 /// v1's predefined non-profile sections for `configure get`.

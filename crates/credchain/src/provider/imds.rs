@@ -136,25 +136,20 @@ pub fn is_valid_uri(endpoint: &str) -> bool {
     zone_ok && addr.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
-/// Python `int(str)` for the integer settings; `None` if not an integer.
+/// Python `int(str)` for the integer settings; `None` if not an integer
+/// (an empty or blank value, `0x5`, `1__0`: botocore's `ValueError`).
+/// Python ints are unbounded: a huge one saturates rather than fails.
 fn py_int(s: &str) -> Option<i64> {
-    let t = credchain_ini::py_strip(s).replace('_', "");
-    match t.parse::<i64>() {
-        Ok(n) => Some(n),
-        // Python ints are unbounded: saturate rather than refuse.
-        Err(_)
-            if t.trim_start_matches(['+', '-'])
-                .bytes()
-                .all(|b| b.is_ascii_digit()) =>
-        {
-            Some(if t.starts_with('-') {
-                i64::MIN
-            } else {
-                i64::MAX
-            })
-        }
-        Err(_) => None,
+    if !crate::pyint::is_py_int(s) {
+        return None;
     }
+    Some(crate::pyint::py_int_value(s).unwrap_or_else(|| {
+        if credchain_ini::py_strip(s).starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        }
+    }))
 }
 
 /// The urllib environment proxy for `base` (botocore's
