@@ -305,6 +305,10 @@ pub(crate) enum ConfigureCommand {
         /// Type, Location); `--output json` for a document.
         #[arg(long)]
         all: bool,
+        /// With `--all`: also the endpoint of this client (`ec2`, `iam`);
+        /// repeatable.
+        #[arg(long = "service", value_name = "NAME", requires = "all")]
+        services: Vec<String>,
     },
     /// List every profile name, config-file profiles first.
     ListProfiles,
@@ -362,8 +366,8 @@ impl ConfigureCommand {
     /// The command line that names it (`configure list`).
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            ConfigureCommand::List { all: false } => "configure list",
-            ConfigureCommand::List { all: true } => "configure list --all",
+            ConfigureCommand::List { all: false, .. } => "configure list",
+            ConfigureCommand::List { all: true, .. } => "configure list --all",
             ConfigureCommand::ListProfiles => "configure list-profiles",
             ConfigureCommand::Get { .. } => "configure get",
             ConfigureCommand::Set { .. } => "configure set",

@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         Command::Serve(_) => ("serve", &[]),
         Command::Configure { command: None } => ("configure", &[]),
         Command::Configure {
-            command: Some(ConfigureCommand::List { all: true }),
+            command: Some(ConfigureCommand::List { all: true, .. }),
         } => (
             "configure list --all",
             &[OutputFormat::Json, OutputFormat::Text],
@@ -97,8 +97,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(g, args),
         Command::Configure { command } => match command {
             None => commands::configure_write::interactive(g),
-            Some(ConfigureCommand::List { all: false }) => commands::configure::list(g),
-            Some(ConfigureCommand::List { all: true }) => commands::configure::list_all(g),
+            Some(ConfigureCommand::List { all: false, .. }) => commands::configure::list(g),
+            Some(ConfigureCommand::List {
+                all: true,
+                services,
+            }) => commands::configure::list_all(g, services),
             Some(ConfigureCommand::ListProfiles) => commands::configure::list_profiles(g),
             Some(ConfigureCommand::Get { name }) => commands::configure_write::get(g, name),
             Some(ConfigureCommand::Set { name, value }) => {

@@ -108,6 +108,7 @@ processes on 127.0.0.1, as the ECS container endpoint or IMDSv2 (what
 pub mod chain;
 pub mod config;
 pub mod credentials;
+pub mod endpoints;
 pub mod env_vars;
 pub mod error;
 pub mod filelock;

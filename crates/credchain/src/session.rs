@@ -584,6 +584,14 @@ pub struct ServiceConfig {
     /// `None` when nothing configures one and the built-in endpoint rules
     /// apply.
     pub endpoint_url: Option<Resolved>,
+    /// The endpoint the client is created with (`client.meta.endpoint_url`),
+    /// named `endpoint_url.<service>`: the configured URL with its source,
+    /// else the built-in one ([`crate::endpoints`]) with type `default` and
+    /// [`Provenance::Data`] naming `endpoints.json`.
+    pub endpoint: Resolved,
+    /// The client's region (`meta.region_name`), signing region and signing
+    /// name with that endpoint.
+    pub client_endpoint: crate::endpoints::ClientEndpoint,
     /// For `s3`, the `s3.*` settings (addressing style, accelerate, ...);
     /// empty for other services.
     pub s3: Vec<Resolved>,
@@ -694,10 +702,9 @@ impl Session {
     }
 
     /// Every setting botocore resolves, in [`crate::settings::SETTINGS`]
-    /// order, then `s3.*`, then `endpoint_url.<service>` for sts, s3, sso,
-    /// dynamodb and each service of the profile's `[services]` section. Each
-    /// entry is the logical name and its result: a bad value fails only its
-    /// own entry, as in botocore.
+    /// order, then `s3.*`, then `endpoint_url.<service>` for the services of
+    /// [`Session::client_endpoints`]`(&[])`. Each entry is the logical name
+    /// and its result: a bad value fails only its own entry, as in botocore.
     pub fn settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
         let mut out: Vec<(String, Result<Resolved, Error>)> = SETTINGS
             .iter()
@@ -708,33 +715,91 @@ impl Session {
             let r = self.resolve_s3(d, &name);
             out.push((name, r));
         }
-        let mut services: Vec<String> = ["sts", "s3", "sso", "dynamodb"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        if let Ok(files) = self.config_files()
-            && let Ok(Some(p)) = self.scoped_profile()
-            && let Some(section) = p.get_str("services").and_then(|n| files.services().get(n))
-        {
-            for (key, _) in section.iter() {
-                let svc = key.replace('_', "-");
-                if !services.contains(&svc) {
-                    services.push(svc);
-                }
-            }
-        }
-        for svc in services {
+        for (svc, r) in self.client_endpoints(&[]) {
             let name = format!("endpoint_url.{svc}");
-            let r = self.endpoint_url(&svc).map(|e| {
-                e.unwrap_or(Resolved {
-                    name: name.clone(),
-                    value: SettingValue::Null,
-                    provenance: Provenance::Default,
-                })
+            let r = r.map(|e| {
+                e.map_or_else(
+                    || Resolved {
+                        name: name.clone(),
+                        value: SettingValue::Null,
+                        provenance: Provenance::Default,
+                    },
+                    |(r, _)| r,
+                )
             });
             out.push((name, r));
         }
         out
+    }
+
+    /// The endpoint of each client `configure list --all` shows: sts, s3,
+    /// sso, dynamodb, every client an `AWS_ENDPOINT_URL_<SERVICE>` variable
+    /// or the profile's `[services X]` section configures (botocore's
+    /// service ids, P-NC-5; keys naming no client are ignored, as botocore
+    /// ignores them), then `extra`. Each is `endpoint_url.<client>`
+    /// (configured, or built in with [`Provenance::Data`]) and the client's
+    /// region and signing values; `None` when the client has no endpoint
+    /// without a region (botocore's `NoRegionError`).
+    #[allow(clippy::type_complexity)]
+    pub fn client_endpoints(
+        &self,
+        extra: &[String],
+    ) -> Vec<(
+        String,
+        Result<Option<(Resolved, crate::endpoints::ClientEndpoint)>, Error>,
+    )> {
+        let mut services: Vec<String> = ["sts", "s3", "sso", "dynamodb"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let section = self
+            .config_files()
+            .ok()
+            .zip(self.scoped_profile().ok().flatten())
+            .and_then(|(files, p)| p.get_str("services").and_then(|n| files.services().get(n)));
+        for info in crate::endpoints::available_services() {
+            let (suffix, key) = service_endpoint_keys(info.client);
+            let configured = self
+                .os
+                .env
+                .get(&format!("AWS_ENDPOINT_URL_{suffix}"))
+                .is_some()
+                || section.is_some_and(|s| s.get(&key).is_some());
+            if configured && !services.iter().any(|s| s == info.client) {
+                services.push(info.client.to_owned());
+            }
+        }
+        for svc in extra {
+            if !services.contains(svc) {
+                services.push(svc.clone());
+            }
+        }
+        services
+            .into_iter()
+            .map(|svc| {
+                let r = self.endpoint_of(&svc);
+                (svc, r)
+            })
+            .collect()
+    }
+
+    /// One client's endpoint for [`Session::client_endpoints`]: region,
+    /// model, configured URL, built-in data, in `create_client`'s order.
+    fn endpoint_of(
+        &self,
+        service: &str,
+    ) -> Result<Option<(Resolved, crate::endpoints::ClientEndpoint)>, Error> {
+        let region = self.resolve_def(REGION, "region")?;
+        if let SettingValue::Str(r) = &region.value {
+            crate::sts::endpoint::validate_region_name(r)?;
+        }
+        crate::endpoints::service(service)?;
+        let configured = self.endpoint_url(service)?;
+        match self.client_endpoint(service, Some(&region), configured.as_ref()) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.kind() == "NoRegionError" => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The configured endpoint URL for a client (P-NC-5):
@@ -829,7 +894,12 @@ impl Session {
                 ),
             });
         }
+        // ClientCreator loads the model (UnknownServiceError) before it reads
+        // the configured endpoint.
+        crate::endpoints::service(service)?;
         let endpoint_url = self.endpoint_url(service)?;
+        let (endpoint, client_endpoint) =
+            self.client_endpoint(service, region.as_ref(), endpoint_url.as_ref())?;
         let s3 = if service == "s3" {
             S3_SETTINGS
                 .iter()
@@ -871,8 +941,37 @@ impl Session {
             service: service.to_owned(),
             region,
             endpoint_url,
+            endpoint,
+            client_endpoint,
             s3,
         })
+    }
+
+    /// The endpoint botocore's `_compute_endpoint_config` gives a client of
+    /// `service` with this region and configured URL.
+    fn client_endpoint(
+        &self,
+        service: &str,
+        region: Option<&Resolved>,
+        configured: Option<&Resolved>,
+    ) -> Result<(Resolved, crate::endpoints::ClientEndpoint), Error> {
+        let str_of = |r: Option<&Resolved>| match r.map(|r| &r.value) {
+            Some(SettingValue::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let (region, url) = (str_of(region), str_of(configured));
+        let inputs =
+            crate::endpoints::session_inputs(self, service, region.as_deref(), url.as_deref())?;
+        let e = crate::endpoints::resolve(service, &inputs)?;
+        let resolved = match configured {
+            Some(c) => c.clone(),
+            None => Resolved {
+                name: format!("endpoint_url.{service}"),
+                value: SettingValue::Str(e.url.clone()),
+                provenance: Provenance::Data(crate::endpoints::DATA_LOCATION),
+            },
+        };
+        Ok((resolved, e))
     }
 }
 

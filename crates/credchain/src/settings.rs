@@ -500,6 +500,9 @@ pub enum Provenance {
     Imds,
     /// botocore's default (also for `None`: unset).
     Default,
+    /// botocore's built-in data (an endpoint from `endpoints.json`); the
+    /// type is `default`, the location names the data.
+    Data(&'static str),
 }
 
 impl Provenance {
@@ -514,7 +517,7 @@ impl Provenance {
                 FileKind::Credentials => "credentials-file",
             },
             Provenance::Imds => "imds",
-            Provenance::Default => "default",
+            Provenance::Default | Provenance::Data(_) => "default",
         }
     }
 }
@@ -671,17 +674,13 @@ pub fn resolve_setting<'p>(
 }
 
 /// The env-var suffix and `[services]` key botocore uses for a client name
-/// (P-NC-5): `sso-oidc` → (`SSO_OIDC`, `sso_oidc`), with the few aliases
-/// whose service id differs from the client name.
+/// (P-NC-5): the hyphenated service id of
+/// [`crate::endpoints::hyphenized_service_id`] (botocore's
+/// `CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES`) with `-` as `_`:
+/// `sso-oidc` → (`SSO_OIDC`, `sso_oidc`), `elbv2` →
+/// (`ELASTIC_LOAD_BALANCING_V2`, `elastic_load_balancing_v2`).
 pub fn service_endpoint_keys(service: &str) -> (String, String) {
-    let id = match service {
-        "elbv2" => "elastic-load-balancing-v2",
-        "logs" => "cloudwatch-logs",
-        "elb" => "elastic-load-balancing",
-        "stepfunctions" => "sfn",
-        other => other,
-    };
-    let snake = id.replace('-', "_");
+    let snake = crate::endpoints::hyphenized_service_id(service).replace('-', "_");
     (snake.to_uppercase(), snake.to_lowercase())
 }
 
@@ -801,6 +800,22 @@ mod tests {
             ("SSO_OIDC".into(), "sso_oidc".into())
         );
         assert_eq!(service_endpoint_keys("sts"), ("STS".into(), "sts".into()));
+        // botocore's overrides table, not the model's serviceId.
+        assert_eq!(
+            service_endpoint_keys("s3control"),
+            ("S3_CONTROL".into(), "s3_control".into())
+        );
+        assert_eq!(
+            service_endpoint_keys("serverlessrepo"),
+            (
+                "SERVERLESSAPPLICATIONREPOSITORY".into(),
+                "serverlessapplicationrepository".into()
+            )
+        );
+        assert_eq!(
+            service_endpoint_keys("runtime.sagemaker"),
+            ("SAGEMAKER_RUNTIME".into(), "sagemaker_runtime".into())
+        );
     }
 
     fn session(env: &[(&str, &str)], config: &str, profile: Option<&str>) -> crate::Session {

@@ -137,8 +137,11 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
 /// `{"profile", "settings": [{"name", "value", "type", "location"}]}`. The
 /// region falls back to IMDS when nothing else sets it. A setting whose value
 /// botocore would refuse is shown with its error kind and the exit code is
-/// 255.
-pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
+/// 255. Endpoint rows (`endpoint_url.<client>`, also for each of
+/// `services`) show the URL the client is created with, configured or
+/// built in, and in JSON its `region` (`meta.region_name`) and
+/// `signing_region`.
+pub(crate) fn list_all(global: &GlobalArgs, services: &[String]) -> u8 {
     use credchain::settings::{Provenance, Resolved, SettingValue};
     let session = super::session(global);
     let files = session.config_files().ok();
@@ -153,9 +156,27 @@ pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
             Provenance::File { origin, .. } => files.map(|f| f.describe(*origin)),
             Provenance::Imds => Some("/latest/meta-data/placement/availability-zone".into()),
             Provenance::Default => None,
+            Provenance::Data(d) => Some((*d).to_owned()),
         }
     };
     let mut settings = session.settings();
+    settings.retain(|(n, _)| !n.starts_with("endpoint_url."));
+    let mut regions = std::collections::HashMap::new();
+    for (svc, r) in session.client_endpoints(services) {
+        let name = format!("endpoint_url.{svc}");
+        let r = r.map(|e| match e {
+            Some((r, e)) => {
+                regions.insert(name.clone(), (e.region_name, e.signing_region));
+                r
+            }
+            None => Resolved {
+                name: name.clone(),
+                value: SettingValue::Null,
+                provenance: Provenance::Default,
+            },
+        });
+        settings.push((name, r));
+    }
     // The IMDS step runs only when nothing else set a region; its failure
     // leaves the region unset (botocore's provider returns None).
     if let Some((_, Ok(r))) = settings.iter_mut().find(|(n, _)| n == "region")
@@ -191,12 +212,17 @@ pub(crate) fn list_all(global: &GlobalArgs) -> u8 {
                             .collect(),
                     ),
                 };
-                rows.push(serde_json::json!({
+                let mut row_json = serde_json::json!({
                     "name": name,
                     "value": value,
                     "type": r.provenance.kind(),
                     "location": loc,
-                }));
+                });
+                if let Some((region, signing)) = regions.get(name.as_str()) {
+                    row_json["region"] = region.clone().into();
+                    row_json["signing_region"] = signing.clone().into();
+                }
+                rows.push(row_json);
                 let (kind, loc) = if r.value == SettingValue::Null {
                     ("None", "None".to_owned())
                 } else {
