@@ -463,7 +463,11 @@ fn bridge(
                     message: "'str' object has no attribute 'get'".into(),
                 });
             }
-            S3Block::Block(Some(v)) if v == "True" || v == "true" => true,
+            // The bridge accepts only True/'True'/'true', but by then
+            // compute_s3_config's SectionConfigProvider has written
+            // ensure_boolean's result into the scoped s3 block itself, so
+            // any case of `true` counts (found by config_diff.py).
+            S3Block::Block(Some(v)) if v.eq_ignore_ascii_case("true") => true,
             _ => inputs.use_dualstack,
         }
     } else {
@@ -547,6 +551,62 @@ fn bridge(
 /// `InvalidSTSRegionalEndpointsConfigError`, `AttributeError` (s3 with a
 /// plain `s3 = value` in the profile), each with botocore's message.
 pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
+    let e = endpoint_config(client, inputs)?;
+    check_ruleset_builtins(inputs)?;
+    Ok(e)
+}
+
+/// The settings botocore validates for every client when it builds the
+/// client's endpoint rule-set builtins (`_build_endpoint_resolver`, after
+/// the retry settings): `sts_regional_endpoints`
+/// (`InvalidSTSRegionalEndpointsConfigError`), then
+/// `s3.us_east_1_regional_endpoint`
+/// (`InvalidS3UsEast1RegionalEndpointConfigError`), whatever the service
+/// and whether or not an endpoint URL is configured.
+///
+/// # Errors
+///
+/// Those two, with botocore's messages.
+pub fn check_ruleset_builtins(inputs: &EndpointInputs) -> Result<(), Error> {
+    sts_mode(inputs)?;
+    s3_mode(inputs)?;
+    Ok(())
+}
+
+fn sts_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
+    let mode = inputs
+        .sts_regional_endpoints
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .unwrap_or("regional");
+    if mode != "legacy" && mode != "regional" {
+        return Err(Error::InvalidStsRegionalEndpoints { value: mode.into() });
+    }
+    Ok(mode)
+}
+
+fn s3_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
+    match &inputs.s3_us_east_1_regional_endpoint {
+        Some(v) if v != "legacy" && v != "regional" => Err(Error::Unhandled {
+            class: "InvalidS3UsEast1RegionalEndpointConfigError",
+            message: format!(
+                "S3 us-east-1 regional endpoint option {v} is invalid. Valid options are: \
+                 \"legacy\", \"regional\""
+            ),
+        }),
+        Some(v) => Ok(v.as_str()),
+        None => Ok("legacy"),
+    }
+}
+
+/// [`resolve`] without [`check_ruleset_builtins`]: botocore's
+/// `_compute_endpoint_config`, which runs before the retry settings are
+/// checked.
+///
+/// # Errors
+///
+/// As [`resolve`].
+pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
     let info = service(client)?;
     let service_name = info.endpoint_prefix;
     // ClientCreator._normalize_fips_region.
@@ -561,19 +621,7 @@ pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, 
     let endpoint_url = inputs.endpoint_url.as_deref();
     match service_name {
         "s3" => {
-            let mode = match &inputs.s3_us_east_1_regional_endpoint {
-                Some(v) if v != "legacy" && v != "regional" => {
-                    return Err(Error::Unhandled {
-                        class: "InvalidS3UsEast1RegionalEndpointConfigError",
-                        message: format!(
-                            "S3 us-east-1 regional endpoint option {v} is invalid. Valid \
-                             options are: \"legacy\", \"regional\""
-                        ),
-                    });
-                }
-                Some(v) => v.as_str(),
-                None => "legacy",
-            };
+            let mode = s3_mode(inputs)?;
             let force_global =
                 mode == "legacy" && matches!(region.as_deref(), None | Some("us-east-1"));
             let r = if force_global {
@@ -605,14 +653,7 @@ pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, 
             if endpoint_url.is_some() || has_tags {
                 return Ok(e);
             }
-            let mode = inputs
-                .sts_regional_endpoints
-                .as_deref()
-                .filter(|m| !m.is_empty())
-                .unwrap_or("regional");
-            if mode != "legacy" && mode != "regional" {
-                return Err(Error::InvalidStsRegionalEndpoints { value: mode.into() });
-            }
+            let mode = sts_mode(inputs)?;
             if mode == "legacy"
                 && region
                     .as_deref()
@@ -682,11 +723,7 @@ pub fn session_inputs(
         use_dualstack: flag("use_dualstack_endpoint")?,
         s3_block,
         sts_regional_endpoints: string("sts_regional_endpoints")?,
-        s3_us_east_1_regional_endpoint: if is_s3 {
-            string("s3.us_east_1_regional_endpoint")?
-        } else {
-            None
-        },
+        s3_us_east_1_regional_endpoint: string("s3.us_east_1_regional_endpoint")?,
         endpoint_url: endpoint_url.map(str::to_owned),
     })
 }

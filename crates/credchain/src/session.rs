@@ -796,7 +796,10 @@ impl Session {
         crate::endpoints::service(service)?;
         let configured = self.endpoint_url(service)?;
         match self.client_endpoint(service, Some(&region), configured.as_ref()) {
-            Ok(r) => Ok(Some(r)),
+            Ok((r, e, inputs)) => {
+                crate::endpoints::check_ruleset_builtins(&inputs)?;
+                Ok(Some((r, e)))
+            }
             Err(e) if e.kind() == "NoRegionError" => Ok(None),
             Err(e) => Err(e),
         }
@@ -839,9 +842,13 @@ impl Session {
     /// endpoint (`InvalidConfigError`), `max_attempts` below 1
     /// (`InvalidMaxRetryAttemptsError`), `retry_mode` other than `legacy`,
     /// `standard` or `adaptive` (`InvalidRetryModeError`, case-sensitive).
-    /// Not yet checked: the per-service endpoint rules
-    /// (`sts_regional_endpoints`, `s3.us_east_1_regional_endpoint`), the
-    /// compression, checksum and account-id settings.
+    /// The client name is checked first (`UnknownServiceError`), the
+    /// endpoint is resolved after the configured URL as
+    /// [`crate::endpoints::endpoint_config`] (`NoRegionError`,
+    /// `EndpointVariantError`, the s3 / sts mode errors for those clients),
+    /// and `sts_regional_endpoints` and `s3.us_east_1_regional_endpoint` are
+    /// validated for every client last, as botocore's rule-set builtins do.
+    /// Not yet checked: the compression, checksum and account-id settings.
     ///
     /// ```
     /// use credchain::os::{MapEnv, MemFs, Os};
@@ -859,14 +866,19 @@ impl Session {
     /// let style = s3.s3.iter().find(|r| r.name == "s3.addressing_style").unwrap();
     /// assert_eq!(style.value, SettingValue::Str("path".into()));
     /// assert!(s3.endpoint_url.is_none());
+    /// // The built-in endpoint the client is created with.
+    /// assert_eq!(s3.endpoint.value, SettingValue::Str("https://s3.eu-west-1.amazonaws.com".into()));
+    /// assert_eq!(s3.endpoint.provenance.kind(), "default");
+    /// assert_eq!(s3.client_endpoint.signing_region.as_deref(), Some("eu-west-1"));
     /// # Ok::<(), credchain::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// `InvalidRegionError`, `InvalidDefaultsMode`,
+    /// `InvalidRegionError`, `InvalidDefaultsMode`, `UnknownServiceError`,
     /// `InvalidMaxRetryAttemptsError`, `InvalidRetryModeError`, the errors of
-    /// [`Session::endpoint_url`] and of the s3 settings.
+    /// [`Session::endpoint_url`], of [`crate::endpoints::resolve`] and of the
+    /// s3 settings.
     pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
         let region = self.resolve_def(REGION, "region")?;
         let region = match &region.value {
@@ -898,7 +910,7 @@ impl Session {
         // the configured endpoint.
         crate::endpoints::service(service)?;
         let endpoint_url = self.endpoint_url(service)?;
-        let (endpoint, client_endpoint) =
+        let (endpoint, client_endpoint, endpoint_inputs) =
             self.client_endpoint(service, region.as_ref(), endpoint_url.as_ref())?;
         let s3 = if service == "s3" {
             S3_SETTINGS
@@ -937,6 +949,8 @@ impl Session {
                 ),
             });
         }
+        // Then _build_endpoint_resolver validates sts/s3 modes for any client.
+        crate::endpoints::check_ruleset_builtins(&endpoint_inputs)?;
         Ok(ServiceConfig {
             service: service.to_owned(),
             region,
@@ -948,13 +962,21 @@ impl Session {
     }
 
     /// The endpoint botocore's `_compute_endpoint_config` gives a client of
-    /// `service` with this region and configured URL.
+    /// `service` with this region and configured URL, and the inputs it was
+    /// resolved from (for [`crate::endpoints::check_ruleset_builtins`]).
     fn client_endpoint(
         &self,
         service: &str,
         region: Option<&Resolved>,
         configured: Option<&Resolved>,
-    ) -> Result<(Resolved, crate::endpoints::ClientEndpoint), Error> {
+    ) -> Result<
+        (
+            Resolved,
+            crate::endpoints::ClientEndpoint,
+            crate::endpoints::EndpointInputs,
+        ),
+        Error,
+    > {
         let str_of = |r: Option<&Resolved>| match r.map(|r| &r.value) {
             Some(SettingValue::Str(s)) => Some(s.clone()),
             _ => None,
@@ -962,7 +984,7 @@ impl Session {
         let (region, url) = (str_of(region), str_of(configured));
         let inputs =
             crate::endpoints::session_inputs(self, service, region.as_deref(), url.as_deref())?;
-        let e = crate::endpoints::resolve(service, &inputs)?;
+        let e = crate::endpoints::endpoint_config(service, &inputs)?;
         let resolved = match configured {
             Some(c) => c.clone(),
             None => Resolved {
@@ -971,7 +993,7 @@ impl Session {
                 provenance: Provenance::Data(crate::endpoints::DATA_LOCATION),
             },
         };
-        Ok((resolved, e))
+        Ok((resolved, e, inputs))
     }
 }
 

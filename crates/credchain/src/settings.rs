@@ -899,6 +899,60 @@ mod tests {
     }
 
     #[test]
+    fn p_nc_5_service_config_gives_the_endpoint_botocore_creates_the_client_with() {
+        // Expected values from botocore 1.43.11's create_client.
+        let env = [("AWS_DEFAULT_REGION", "cn-north-1")];
+        let c = session(&env, "", None).service_config("iam").unwrap();
+        assert_eq!(
+            c.endpoint.value,
+            SettingValue::Str("https://iam.cn-north-1.amazonaws.com.cn".into())
+        );
+        assert_eq!(
+            c.endpoint.provenance,
+            Provenance::Data("botocore endpoints.json")
+        );
+        assert_eq!(
+            c.client_endpoint.region_name.as_deref(),
+            Some("aws-cn-global")
+        );
+        // A configured URL (botocore's service id for s3control) wins.
+        let env = [
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_ENDPOINT_URL_S3_CONTROL", "http://127.0.0.1:9"),
+        ];
+        let c = session(&env, "", None).service_config("s3control").unwrap();
+        assert_eq!(
+            c.endpoint.value,
+            SettingValue::Str("http://127.0.0.1:9".into())
+        );
+        assert_eq!(c.endpoint.provenance.kind(), "env");
+        assert_eq!(c.client_endpoint.signing_name, "s3");
+        let e = session(&env, "", None).service_config("nope").unwrap_err();
+        assert_eq!(e.kind(), "UnknownServiceError");
+        // botocore validates sts_regional_endpoints for every client.
+        let env = [
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_STS_REGIONAL_ENDPOINTS", "Legacy"),
+        ];
+        let e = session(&env, "", None).service_config("ec2").unwrap_err();
+        assert_eq!(e.kind(), "InvalidSTSRegionalEndpointsConfigError");
+        // No region: NoRegionError for a regional client, a null row in
+        // settings(); global clients still resolve.
+        let s = session(&[], "", None);
+        assert_eq!(s.service_config("ec2").unwrap_err().kind(), "NoRegionError");
+        let rows = s.settings();
+        let row = |n: &str| rows.iter().find(|(name, _)| name == n).unwrap().1.clone();
+        assert_eq!(
+            row("endpoint_url.dynamodb").unwrap().value,
+            SettingValue::Null
+        );
+        assert_eq!(
+            row("endpoint_url.sts").unwrap().value,
+            SettingValue::Str("https://sts.amazonaws.com".into())
+        );
+    }
+
+    #[test]
     fn p_nc_4_client_creation_checks_follow_botocore() {
         // Each expected class is what botocore 1.43.11's
         // create_client('s3', region_name='us-west-2') raised.

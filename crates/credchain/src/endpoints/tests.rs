@@ -142,6 +142,14 @@ fn variants_errors_and_settings_follow_botocore() {
     assert!(e.to_string().starts_with(
         "Unknown service: 'nope'. Valid service names are: accessanalyzer, account, acm,"
     ));
+    // The profile's s3 block, converted by ensure_boolean first.
+    let e = ep("s3", Some("us-west-2"), |i| {
+        i.s3_block = S3Block::Block(Some("TRUE".into()));
+    })
+    .unwrap();
+    assert_eq!(e.url, "https://s3.dualstack.us-west-2.amazonaws.com");
+    let e = ep("s3", Some("us-west-2"), |i| i.s3_block = S3Block::Plain).unwrap_err();
+    assert_eq!(e.kind(), "AttributeError");
     let e = ep("iam", Some("us-west-2"), |i| i.use_fips = true).unwrap();
     assert_eq!(e.url, "https://iam-fips.amazonaws.com");
     let e = ep("s3", Some("us-east-1"), |i| {
@@ -178,4 +186,63 @@ fn service_ids_follow_botocore_overrides() {
     );
     assert_eq!(hyphenized_service_id("sso-oidc"), "sso-oidc");
     assert!(available_services().count() > 400);
+}
+
+/// The cross-SDK STS endpoint rule-set vectors through the built-in
+/// resolution: the vector's URL (or, for its errors, botocore's outcome
+/// recorded in `sts-endpoint-differences.json`, which
+/// `endpoint_diff.py --sts-vectors --check` keeps current).
+#[test]
+fn sts_vectors_match_botocore_client_endpoints() {
+    let Some(dir) = crate::testkit::vectors_dir() else {
+        return;
+    };
+    let path =
+        dir.join("sts-endpoint-rules/tests/functional/endpoint-rules/sts/endpoint-tests-1.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let diffs: serde_json::Value = serde_json::from_str(include_str!(
+        "../../test-data/sts-endpoint-differences.json"
+    ))
+    .unwrap();
+    let mut compared = 0;
+    for (i, case) in doc["testCases"].as_array().unwrap().iter().enumerate() {
+        let Some(p) = case.get("params") else {
+            continue;
+        };
+        let flag = |k: &str| p.get(k).and_then(serde_json::Value::as_bool) == Some(true);
+        let inputs = EndpointInputs {
+            region: p["Region"].as_str().map(str::to_owned),
+            use_fips: flag("UseFIPS"),
+            use_dualstack: flag("UseDualStack"),
+            sts_regional_endpoints: Some(
+                if flag("UseGlobalEndpoint") {
+                    "legacy"
+                } else {
+                    "regional"
+                }
+                .into(),
+            ),
+            endpoint_url: p["Endpoint"].as_str().map(str::to_owned),
+            ..EndpointInputs::default()
+        };
+        let got = resolve("sts", &inputs);
+        let recorded = diffs["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["index"] == i);
+        let want = recorded.map_or(&case["expect"], |d| &d["botocore"]);
+        let doc = case["documentation"].as_str().unwrap_or("");
+        let url = want
+            .pointer("/endpoint/url")
+            .or_else(|| want.get("url"))
+            .and_then(serde_json::Value::as_str);
+        match url {
+            Some(u) => assert_eq!(got.map(|e| e.url).ok().as_deref(), Some(u), "#{i} {doc}"),
+            None => assert!(got.is_err(), "#{i} {doc}: {got:?}"),
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 68, "every STS vector compared");
 }
