@@ -619,6 +619,17 @@ pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEn
         n
     });
     let endpoint_url = inputs.endpoint_url.as_deref();
+    // The bridge with the client's own region (all but S3's global case).
+    let as_given = || {
+        bridge(
+            info,
+            service_name,
+            region.as_deref(),
+            endpoint_url,
+            inputs,
+            fips,
+        )
+    };
     match service_name {
         "s3" => {
             let mode = s3_mode(inputs)?;
@@ -642,14 +653,7 @@ pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEn
             Ok(e)
         }
         "sts" => {
-            let (mut e, has_tags) = bridge(
-                info,
-                service_name,
-                region.as_deref(),
-                endpoint_url,
-                inputs,
-                fips,
-            )?;
+            let (mut e, has_tags) = as_given()?;
             if endpoint_url.is_some() || has_tags {
                 return Ok(e);
             }
@@ -664,15 +668,7 @@ pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEn
             }
             Ok(e)
         }
-        _ => Ok(bridge(
-            info,
-            service_name,
-            region.as_deref(),
-            endpoint_url,
-            inputs,
-            fips,
-        )?
-        .0),
+        _ => Ok(as_given()?.0),
     }
 }
 
