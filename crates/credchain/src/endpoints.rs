@@ -26,7 +26,7 @@ const DATA: &str = include_str!("endpoints.dat");
 /// endpoint.
 pub const DATA_LOCATION: &str = "botocore endpoints.json";
 
-/// botocore's `LEGACY_GLOBAL_STS_REGIONS` (P-NC-6).
+// botocore's `LEGACY_GLOBAL_STS_REGIONS` (P-NC-6).
 use crate::sts::endpoint::LEGACY_GLOBAL_REGIONS;
 
 /// One botocore client (a `get_available_services()` name).
@@ -512,23 +512,21 @@ fn bridge(
             built_in: false,
         }
     } else {
-        {
-            let https = attrs
-                .protocols
-                .is_none_or(|p| p.split(',').any(|p| p == "https"));
-            ClientEndpoint {
-                url: format!("{}://{host}", if https { "https" } else { "http" }),
-                signing_region: Some(
-                    attrs
-                        .scope
-                        .and_then(|(r, _)| r)
-                        .unwrap_or(&endpoint_name)
-                        .to_owned(),
-                ),
-                region_name: Some(endpoint_name),
-                signing_name,
-                built_in: true,
-            }
+        let https = attrs
+            .protocols
+            .is_none_or(|p| p.split(',').any(|p| p == "https"));
+        ClientEndpoint {
+            url: format!("{}://{host}", if https { "https" } else { "http" }),
+            signing_region: Some(
+                attrs
+                    .scope
+                    .and_then(|(r, _)| r)
+                    .unwrap_or(&endpoint_name)
+                    .to_owned(),
+            ),
+            region_name: Some(endpoint_name),
+            signing_name,
+            built_in: true,
         }
     };
     Ok((e, has_tags))
