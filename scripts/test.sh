@@ -100,6 +100,8 @@ python3 scripts/verify_vector_exceptions.py --check
 python3 scripts/verify_assume_role_vectors.py --check
 python3 scripts/verify_sts_vectors.py --check
 python3 tests/differential/imds_diff.py --check-exceptions
+python3 scripts/gen-endpoints.py --check
+python3 tests/differential/endpoint_diff.py --sts-vectors --check
 echo "== differential test against botocore"
 # The binary `cargo test --workspace` already built for the CLI's integration
 # tests (target/debug/credchain). A separate `cargo build -p credchain-cli`
@@ -123,3 +125,6 @@ python3 tests/differential/process_diff.py --binary "$BIN" \
 echo "== settings / provenance / client view differential test against botocore (configure list --all [--service])"
 python3 tests/differential/config_diff.py --binary "$BIN" \
   --scenarios "${CREDCHAIN_CONFIG_DIFF_SCENARIOS:-320}" --seed "${CREDCHAIN_DIFF_SEED:-1}"
+echo "== built-in endpoint differential test against botocore (create_client meta.endpoint_url)"
+python3 tests/differential/endpoint_diff.py --binary "$BIN" \
+  --cases "${CREDCHAIN_ENDPOINT_DIFF_CASES:-400}" --seed "${CREDCHAIN_DIFF_SEED:-1}"

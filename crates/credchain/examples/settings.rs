@@ -36,6 +36,10 @@ fn main() {
                     }
                     Provenance::Instance => "session".to_owned(),
                     Provenance::Imds => "IMDS".to_owned(),
+                    Provenance::Data(data) => (*data).to_owned(),
+                    p @ Provenance::DefaultsMode { .. } => {
+                        p.defaults_mode_location().unwrap_or_default()
+                    }
                     Provenance::Default => String::new(),
                 };
                 println!(

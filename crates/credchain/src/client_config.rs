@@ -477,12 +477,18 @@ fn renamed(r: Resolved, name: &str) -> Resolved {
     }
 }
 
+/// The caller's endpoint stage for [`client_settings`]: given the client's
+/// `sts_regional_endpoints` row and its `s3.*` rows as the config store holds
+/// them at botocore's endpoint stage, resolve the endpoint or fail.
+pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<(), Error> + 'a;
+
 /// The effective client settings of `service`, after every check botocore
 /// makes while creating the client, in its order (see the module docs).
 /// `s3` is the session's `s3.*` settings (botocore's `s3` config, read for
 /// every client); the smart default of `us_east_1_regional_endpoint` is
 /// applied to it in place. `endpoint_url` is the configured endpoint URL,
-/// if any.
+/// if any. `endpoint_stage` runs at botocore's endpoint stage with the
+/// client's `sts_regional_endpoints` row and `s3` as they stand there.
 ///
 /// The rows, each with its provenance: `defaults_mode` (the effective
 /// mode), `retries.mode`, `retries.total_max_attempts`, `connect_timeout`,
@@ -511,6 +517,7 @@ pub(crate) fn client_settings(
     endpoint_url: Option<&Resolved>,
     s3: &mut [Resolved],
     mode: &DefaultsMode,
+    endpoint_stage: &mut EndpointStage<'_>,
 ) -> Result<Vec<Resolved>, Error> {
     let smart = mode.defaults();
     if let Some(d) = smart
@@ -528,18 +535,10 @@ pub(crate) fn client_settings(
         mode,
         smart.map(|d| d.sts_regional_endpoints),
     );
-    // Endpoint stage (_compute_endpoint_config), by endpoint prefix.
-    match service {
-        "s3" => {
-            check_s3_us_east_1(s3)?;
-            s3_section_attribute_error(session)?;
-        }
-        "s3control" => s3_section_attribute_error(session)?,
-        "sts" if endpoint_url.is_none() && !variant_endpoint(session)? => {
-            sts_regional(&sts_setting)?;
-        }
-        _ => {}
-    }
+    // Endpoint stage (_compute_endpoint_config): the caller resolves the
+    // client's endpoint with the config store as it is now (smart defaults
+    // applied), raising the s3 / sts mode and variant errors.
+    endpoint_stage(&sts_setting, s3)?;
     // compute_client_args: config_kwargs, in botocore's order.
     let attempts = setting(session, "max_attempts")?;
     let retry_mode = with_smart_default(
@@ -690,31 +689,6 @@ fn s3_section_value(session: &Session) -> Result<Option<String>, Error> {
         .scoped_profile()?
         .and_then(|p| p.get("s3"))
         .and_then(|s| s.value.as_str().map(str::to_owned)))
-}
-
-/// `ClientEndpointBridge._is_s3_dualstack_mode` calls `.get` on the
-/// profile's `s3` value: a plain string raises `AttributeError`.
-fn s3_section_attribute_error(session: &Session) -> Result<(), Error> {
-    if s3_section_value(session)?.is_some() {
-        return Err(unhandled(
-            "AttributeError",
-            "'str' object has no attribute 'get'".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Whether the endpoint resolves to a FIPS or dual-stack variant, which
-/// makes botocore skip the STS global-endpoint decision at the endpoint
-/// stage (`_should_set_global_sts_endpoint`'s variant tags). Approximated
-/// by the settings: the variant tables are the endpoint module's.
-fn variant_endpoint(session: &Session) -> Result<bool, Error> {
-    for name in ["use_fips_endpoint", "use_dualstack_endpoint"] {
-        if setting(session, name)?.value == SettingValue::Bool(true) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 #[cfg(test)]

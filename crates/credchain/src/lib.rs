@@ -246,6 +246,7 @@ pub mod chain;
 pub mod client_config;
 pub mod config;
 pub mod credentials;
+pub mod endpoints;
 pub mod env_vars;
 pub mod error;
 pub mod filelock;

@@ -703,6 +703,14 @@ pub struct ServiceConfig {
     /// `None` when nothing configures one and the built-in endpoint rules
     /// apply.
     pub endpoint_url: Option<Resolved>,
+    /// The endpoint the client is created with (`client.meta.endpoint_url`),
+    /// named `endpoint_url.<service>`: the configured URL with its source,
+    /// else the built-in one ([`crate::endpoints`]) with type `default` and
+    /// [`Provenance::Data`] naming `endpoints.json`.
+    pub endpoint: Resolved,
+    /// The client's region (`meta.region_name`), signing region and signing
+    /// name with that endpoint.
+    pub client_endpoint: crate::endpoints::ClientEndpoint,
     /// For `s3`, the `s3.*` settings (addressing style, accelerate, ...),
     /// with the `defaults_mode` smart default of
     /// `us_east_1_regional_endpoint`; empty for other services.
@@ -829,10 +837,9 @@ impl Session {
     }
 
     /// Every setting botocore resolves, in [`crate::settings::SETTINGS`]
-    /// order, then `s3.*`, then `endpoint_url.<service>` for sts, s3, sso,
-    /// dynamodb and each service of the profile's `[services]` section. Each
-    /// entry is the logical name and its result: a bad value fails only its
-    /// own entry, as in botocore.
+    /// order, then `s3.*`, then `endpoint_url.<service>` for the services of
+    /// [`Session::client_endpoints`]`(&[])`. Each entry is the logical name
+    /// and its result: a bad value fails only its own entry, as in botocore.
     pub fn settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
         let mut out: Vec<(String, Result<Resolved, Error>)> = SETTINGS
             .iter()
@@ -843,33 +850,94 @@ impl Session {
             let r = self.resolve_s3(d, &name);
             out.push((name, r));
         }
-        let mut services: Vec<String> = ["sts", "s3", "sso", "dynamodb"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        if let Ok(files) = self.config_files()
-            && let Ok(Some(p)) = self.scoped_profile()
-            && let Some(section) = p.get_str("services").and_then(|n| files.services().get(n))
-        {
-            for (key, _) in section.iter() {
-                let svc = key.replace('_', "-");
-                if !services.contains(&svc) {
-                    services.push(svc);
-                }
-            }
-        }
-        for svc in services {
+        for (svc, r) in self.client_endpoints(&[]) {
             let name = format!("endpoint_url.{svc}");
-            let r = self.endpoint_url(&svc).map(|e| {
-                e.unwrap_or(Resolved {
-                    name: name.clone(),
-                    value: SettingValue::Null,
-                    provenance: Provenance::Default,
-                })
+            let r = r.map(|e| {
+                e.map_or_else(
+                    || Resolved {
+                        name: name.clone(),
+                        value: SettingValue::Null,
+                        provenance: Provenance::Default,
+                    },
+                    |(r, _)| r,
+                )
             });
             out.push((name, r));
         }
         out
+    }
+
+    /// The endpoint of each client `configure list --all` shows: sts, s3,
+    /// sso, dynamodb, every client an `AWS_ENDPOINT_URL_<SERVICE>` variable
+    /// or the profile's `[services X]` section configures (botocore's
+    /// service ids, P-NC-5; keys naming no client are ignored, as botocore
+    /// ignores them), then `extra`. Each is `endpoint_url.<client>`
+    /// (configured, or built in with [`Provenance::Data`]) and the client's
+    /// region and signing values; `None` when the client has no endpoint
+    /// without a region (botocore's `NoRegionError`).
+    #[allow(clippy::type_complexity)]
+    pub fn client_endpoints(
+        &self,
+        extra: &[String],
+    ) -> Vec<(
+        String,
+        Result<Option<(Resolved, crate::endpoints::ClientEndpoint)>, Error>,
+    )> {
+        let mut services: Vec<String> = ["sts", "s3", "sso", "dynamodb"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let section = self
+            .config_files()
+            .ok()
+            .zip(self.scoped_profile().ok().flatten())
+            .and_then(|(files, p)| p.get_str("services").and_then(|n| files.services().get(n)));
+        for info in crate::endpoints::available_services() {
+            let (suffix, key) = service_endpoint_keys(info.client);
+            let configured = self
+                .os
+                .env
+                .get(&format!("AWS_ENDPOINT_URL_{suffix}"))
+                .is_some()
+                || section.is_some_and(|s| s.get(&key).is_some());
+            if configured && !services.iter().any(|s| s == info.client) {
+                services.push(info.client.to_owned());
+            }
+        }
+        for svc in extra {
+            if !services.contains(svc) {
+                services.push(svc.clone());
+            }
+        }
+        services
+            .into_iter()
+            .map(|svc| {
+                let r = self.endpoint_of(&svc);
+                (svc, r)
+            })
+            .collect()
+    }
+
+    /// One client's endpoint for [`Session::client_endpoints`]: region,
+    /// model, configured URL, built-in data, in `create_client`'s order.
+    fn endpoint_of(
+        &self,
+        service: &str,
+    ) -> Result<Option<(Resolved, crate::endpoints::ClientEndpoint)>, Error> {
+        let region = self.resolve_def(REGION, "region")?;
+        if let SettingValue::Str(r) = &region.value {
+            crate::sts::endpoint::validate_region_name(r)?;
+        }
+        crate::endpoints::service(service)?;
+        let configured = self.endpoint_url(service)?;
+        match self.client_endpoint(service, Some(&region), configured.as_ref(), None) {
+            Ok((r, e, inputs)) => {
+                crate::endpoints::check_ruleset_builtins(&inputs)?;
+                Ok(Some((r, e)))
+            }
+            Err(e) if e.kind() == "NoRegionError" => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The configured endpoint URL for a client (P-NC-5):
@@ -914,8 +982,12 @@ impl Session {
     /// (`sts_regional_endpoints`, `s3.us_east_1_regional_endpoint`,
     /// compression, checksum, account-id, auth-scheme and s3-express
     /// settings, s3 addressing style, `max_attempts`, `retry_mode`, the
-    /// configured endpoint URL, `endpoint_discovery_enabled`). Credentials
-    /// are not resolved, and the built-in endpoint rules are not applied.
+    /// configured endpoint URL, `endpoint_discovery_enabled`). The client name
+    /// is checked after the defaults mode (`UnknownServiceError`) and the
+    /// endpoint is resolved at botocore's endpoint stage as
+    /// [`crate::endpoints::endpoint_config`] (`NoRegionError`,
+    /// `EndpointVariantError`, the s3 / sts mode errors), with the smart
+    /// defaults applied. Credentials are not resolved.
     ///
     /// ```
     /// use credchain::os::{MapEnv, MemFs, Os};
@@ -939,14 +1011,19 @@ impl Session {
     ///     timeout.provenance,
     ///     Provenance::DefaultsMode { mode: "standard".into(), auto: false }
     /// );
+    /// // The built-in endpoint the client is created with.
+    /// assert_eq!(s3.endpoint.value, SettingValue::Str("https://s3.eu-west-1.amazonaws.com".into()));
+    /// assert_eq!(s3.endpoint.provenance.kind(), "default");
+    /// assert_eq!(s3.client_endpoint.signing_region.as_deref(), Some("eu-west-1"));
     /// # Ok::<(), credchain::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// `InvalidRegionError`, `InvalidDefaultsMode`, the errors of
-    /// [`Session::endpoint_url`] and of the settings, and those listed in
-    /// [`crate::client_config`].
+    /// `InvalidRegionError`, `InvalidDefaultsMode`, `UnknownServiceError`, the
+    /// errors of [`Session::endpoint_url`], of
+    /// [`crate::endpoints::endpoint_config`] and of the settings, and those
+    /// listed in [`crate::client_config`].
     pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
         let region = self.resolve_def(REGION, "region")?;
         let region = match &region.value {
@@ -960,6 +1037,8 @@ impl Session {
         crate::client_config::api_versions(self)?;
         let client_region = region.as_ref().and_then(|r| r.value.as_str());
         let mode = crate::client_config::defaults_mode(self, client_region)?;
+        // ClientCreator loads the model (UnknownServiceError).
+        crate::endpoints::service(service)?;
         // compute_client_args reads the s3 config for every client, then
         // the configured endpoint.
         let mut s3 = S3_SETTINGS
@@ -967,23 +1046,83 @@ impl Session {
             .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
             .collect::<Result<Vec<_>, _>>()?;
         let endpoint_url = self.endpoint_url(service)?;
+        let mut built = None;
         let client = crate::client_config::client_settings(
             self,
             service,
             endpoint_url.as_ref(),
             &mut s3,
             &mode,
+            &mut |sts, s3| {
+                let (r, e, _) = self.client_endpoint(
+                    service,
+                    region.as_ref(),
+                    endpoint_url.as_ref(),
+                    Some((sts, s3)),
+                )?;
+                built = Some((r, e));
+                Ok(())
+            },
         )?;
         if service != "s3" {
             s3.clear();
         }
+        let (endpoint, client_endpoint) = built.expect("client_settings runs the endpoint stage");
         Ok(ServiceConfig {
             service: service.to_owned(),
             region,
             endpoint_url,
+            endpoint,
+            client_endpoint,
             s3,
             client,
         })
+    }
+
+    /// The endpoint botocore's `_compute_endpoint_config` gives a client of
+    /// `service` with this region and configured URL. `sts` and `s3` are the
+    /// client's `sts_regional_endpoints` and `s3.*` rows as the config store
+    /// holds them at that point (smart defaults applied; `None`: the
+    /// session's values), and the inputs it was resolved from (for
+    /// [`crate::endpoints::check_ruleset_builtins`]).
+    fn client_endpoint(
+        &self,
+        service: &str,
+        region: Option<&Resolved>,
+        configured: Option<&Resolved>,
+        overrides: Option<(&Resolved, &[Resolved])>,
+    ) -> Result<
+        (
+            Resolved,
+            crate::endpoints::ClientEndpoint,
+            crate::endpoints::EndpointInputs,
+        ),
+        Error,
+    > {
+        let str_of = |r: Option<&Resolved>| match r.map(|r| &r.value) {
+            Some(SettingValue::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let (region, url) = (str_of(region), str_of(configured));
+        let mut inputs =
+            crate::endpoints::session_inputs(self, service, region.as_deref(), url.as_deref())?;
+        if let Some((sts, s3)) = overrides {
+            inputs.sts_regional_endpoints = str_of(Some(sts));
+            inputs.s3_us_east_1_regional_endpoint = str_of(
+                s3.iter()
+                    .find(|r| r.name == "s3.us_east_1_regional_endpoint"),
+            );
+        }
+        let e = crate::endpoints::endpoint_config(service, &inputs)?;
+        let resolved = match configured {
+            Some(c) => c.clone(),
+            None => Resolved {
+                name: format!("endpoint_url.{service}"),
+                value: SettingValue::Str(e.url.clone()),
+                provenance: Provenance::Data(crate::endpoints::DATA_LOCATION),
+            },
+        };
+        Ok((resolved, e, inputs))
     }
 }
 

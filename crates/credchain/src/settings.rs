@@ -526,6 +526,9 @@ pub enum Provenance {
         /// Whether `mode` is what `auto` resolved to.
         auto: bool,
     },
+    /// botocore's built-in data (an endpoint from `endpoints.json`); the
+    /// type is `default`, the location names the data.
+    Data(&'static str),
 }
 
 impl Provenance {
@@ -540,7 +543,9 @@ impl Provenance {
                 FileKind::Credentials => "credentials-file",
             },
             Provenance::Imds => "imds",
-            Provenance::Default | Provenance::DefaultsMode { .. } => "default",
+            Provenance::Default | Provenance::DefaultsMode { .. } | Provenance::Data(_) => {
+                "default"
+            }
         }
     }
     /// For a smart default, where it came from: `defaults_mode standard`,
@@ -712,17 +717,13 @@ pub fn resolve_setting<'p>(
 }
 
 /// The env-var suffix and `[services]` key botocore uses for a client name
-/// (P-NC-5): `sso-oidc` → (`SSO_OIDC`, `sso_oidc`), with the few aliases
-/// whose service id differs from the client name.
+/// (P-NC-5): the hyphenated service id of
+/// [`crate::endpoints::hyphenized_service_id`] (botocore's
+/// `CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES`) with `-` as `_`:
+/// `sso-oidc` → (`SSO_OIDC`, `sso_oidc`), `elbv2` →
+/// (`ELASTIC_LOAD_BALANCING_V2`, `elastic_load_balancing_v2`).
 pub fn service_endpoint_keys(service: &str) -> (String, String) {
-    let id = match service {
-        "elbv2" => "elastic-load-balancing-v2",
-        "logs" => "cloudwatch-logs",
-        "elb" => "elastic-load-balancing",
-        "stepfunctions" => "sfn",
-        other => other,
-    };
-    let snake = id.replace('-', "_");
+    let snake = crate::endpoints::hyphenized_service_id(service).replace('-', "_");
     (snake.to_uppercase(), snake.to_lowercase())
 }
 
@@ -842,6 +843,22 @@ mod tests {
             ("SSO_OIDC".into(), "sso_oidc".into())
         );
         assert_eq!(service_endpoint_keys("sts"), ("STS".into(), "sts".into()));
+        // botocore's overrides table, not the model's serviceId.
+        assert_eq!(
+            service_endpoint_keys("s3control"),
+            ("S3_CONTROL".into(), "s3_control".into())
+        );
+        assert_eq!(
+            service_endpoint_keys("serverlessrepo"),
+            (
+                "SERVERLESSAPPLICATIONREPOSITORY".into(),
+                "serverlessapplicationrepository".into()
+            )
+        );
+        assert_eq!(
+            service_endpoint_keys("runtime.sagemaker"),
+            ("SAGEMAKER_RUNTIME".into(), "sagemaker_runtime".into())
+        );
     }
 
     fn session(env: &[(&str, &str)], config: &str, profile: Option<&str>) -> crate::Session {
@@ -922,6 +939,60 @@ mod tests {
             .service_config("s3")
             .unwrap_err();
         assert_eq!(e.kind(), "InvalidRegionError");
+    }
+
+    #[test]
+    fn p_nc_5_service_config_gives_the_endpoint_botocore_creates_the_client_with() {
+        // Expected values from botocore 1.43.11's create_client.
+        let env = [("AWS_DEFAULT_REGION", "cn-north-1")];
+        let c = session(&env, "", None).service_config("iam").unwrap();
+        assert_eq!(
+            c.endpoint.value,
+            SettingValue::Str("https://iam.cn-north-1.amazonaws.com.cn".into())
+        );
+        assert_eq!(
+            c.endpoint.provenance,
+            Provenance::Data("botocore endpoints.json")
+        );
+        assert_eq!(
+            c.client_endpoint.region_name.as_deref(),
+            Some("aws-cn-global")
+        );
+        // A configured URL (botocore's service id for s3control) wins.
+        let env = [
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_ENDPOINT_URL_S3_CONTROL", "http://127.0.0.1:9"),
+        ];
+        let c = session(&env, "", None).service_config("s3control").unwrap();
+        assert_eq!(
+            c.endpoint.value,
+            SettingValue::Str("http://127.0.0.1:9".into())
+        );
+        assert_eq!(c.endpoint.provenance.kind(), "env");
+        assert_eq!(c.client_endpoint.signing_name, "s3");
+        let e = session(&env, "", None).service_config("nope").unwrap_err();
+        assert_eq!(e.kind(), "UnknownServiceError");
+        // botocore validates sts_regional_endpoints for every client.
+        let env = [
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_STS_REGIONAL_ENDPOINTS", "Legacy"),
+        ];
+        let e = session(&env, "", None).service_config("ec2").unwrap_err();
+        assert_eq!(e.kind(), "InvalidSTSRegionalEndpointsConfigError");
+        // No region: NoRegionError for a regional client, a null row in
+        // settings(); global clients still resolve.
+        let s = session(&[], "", None);
+        assert_eq!(s.service_config("ec2").unwrap_err().kind(), "NoRegionError");
+        let rows = s.settings();
+        let row = |n: &str| rows.iter().find(|(name, _)| name == n).unwrap().1.clone();
+        assert_eq!(
+            row("endpoint_url.dynamodb").unwrap().value,
+            SettingValue::Null
+        );
+        assert_eq!(
+            row("endpoint_url.sts").unwrap().value,
+            SettingValue::Str("https://sts.amazonaws.com".into())
+        );
     }
 
     #[test]

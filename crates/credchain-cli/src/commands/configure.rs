@@ -138,7 +138,10 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
 /// `{"profile", "settings": [{"name", "value", "type", "location"}]}`. The
 /// region falls back to IMDS when nothing else sets it. A setting whose value
 /// botocore would refuse is shown with its error kind and the exit code is
-/// 255.
+/// 255. Endpoint rows (`endpoint_url.<client>`: sts, s3, sso, dynamodb and
+/// each client the environment or the profile's `[services]` section
+/// configures) show the URL the client is created with, configured or built
+/// in, and in JSON its `region` (`meta.region_name`) and `signing_region`.
 ///
 /// With `--service NAME`: the client's view ([`Session::service_config`]),
 /// `{"profile", "service", "settings"}`; the region comes without IMDS, as
@@ -161,10 +164,11 @@ pub(crate) fn list_all(global: &GlobalArgs, service: Option<&str>) -> u8 {
             Provenance::Imds => Some("/latest/meta-data/placement/availability-zone".into()),
             Provenance::DefaultsMode { .. } => r.provenance.defaults_mode_location(),
             Provenance::Default => None,
+            Provenance::Data(d) => Some((*d).to_owned()),
         }
     };
     let json = global.output == Some(crate::cli::OutputFormat::Json);
-    let settings = match service {
+    let (settings, regions) = match service {
         None => session_rows(&session),
         Some(svc) => match session.service_config(svc) {
             Ok(c) => service_rows(c),
@@ -209,12 +213,17 @@ pub(crate) fn list_all(global: &GlobalArgs, service: Option<&str>) -> u8 {
                     #[allow(clippy::cast_precision_loss)] // timeouts are far below 2^52 ms
                     SettingValue::Seconds { millis } => (*millis as f64 / 1000.0).into(),
                 };
-                rows.push(serde_json::json!({
+                let mut row_json = serde_json::json!({
                     "name": name,
                     "value": value,
                     "type": r.provenance.kind(),
                     "location": loc,
-                }));
+                });
+                if let Some((region, signing)) = regions.get(name.as_str()) {
+                    row_json["region"] = region.clone().into();
+                    row_json["signing_region"] = signing.clone().into();
+                }
+                rows.push(row_json);
                 let (kind, loc) = if r.value == SettingValue::Null {
                     ("None", "None".to_owned())
                 } else {
@@ -291,10 +300,32 @@ fn columns(table: &[[String; 4]]) -> String {
 
 type Row = (String, Result<credchain::settings::Resolved, Error>);
 
-/// The session's settings, the region falling back to IMDS.
-fn session_rows(session: &Session) -> Vec<Row> {
-    use credchain::settings::SettingValue;
+/// An endpoint row's client region (`meta.region_name`) and signing region,
+/// by row name.
+type EndpointRegions = std::collections::HashMap<String, (Option<String>, Option<String>)>;
+
+/// The session's settings, the region falling back to IMDS, and the
+/// endpoint rows' regions.
+fn session_rows(session: &Session) -> (Vec<Row>, EndpointRegions) {
+    use credchain::settings::{Provenance, Resolved, SettingValue};
     let mut settings = session.settings();
+    settings.retain(|(n, _)| !n.starts_with("endpoint_url."));
+    let mut regions = EndpointRegions::new();
+    for (svc, r) in session.client_endpoints(&[]) {
+        let name = format!("endpoint_url.{svc}");
+        let r = r.map(|e| match e {
+            Some((r, e)) => {
+                regions.insert(name.clone(), (e.region_name, e.signing_region));
+                r
+            }
+            None => Resolved {
+                name: name.clone(),
+                value: SettingValue::Null,
+                provenance: Provenance::Default,
+            },
+        });
+        settings.push((name, r));
+    }
     // The IMDS step runs only when nothing else set a region; its failure
     // leaves the region unset (botocore's provider returns None).
     if let Some((_, Ok(r))) = settings.iter_mut().find(|(n, _)| n == "region")
@@ -309,12 +340,12 @@ fn session_rows(session: &Session) -> Vec<Row> {
             )),
         }
     }
-    settings
+    (settings, regions)
 }
 
-/// A client's rows: region, configured endpoint, `s3.*` (s3 only), then
-/// the effective client settings.
-fn service_rows(c: credchain::session::ServiceConfig) -> Vec<Row> {
+/// A client's rows: region, the endpoint it is created with, `s3.*` (s3
+/// only), then the effective client settings; and that endpoint's regions.
+fn service_rows(c: credchain::session::ServiceConfig) -> (Vec<Row>, EndpointRegions) {
     use credchain::settings::{Provenance, Resolved, SettingValue};
     let unset = |name: String| Resolved {
         name,
@@ -327,11 +358,18 @@ fn service_rows(c: credchain::session::ServiceConfig) -> Vec<Row> {
         Ok(c.region.unwrap_or_else(|| unset("region".into()))),
     ));
     let ep = format!("endpoint_url.{}", c.service);
-    out.push((ep.clone(), Ok(c.endpoint_url.unwrap_or_else(|| unset(ep)))));
+    let regions = EndpointRegions::from([(
+        ep.clone(),
+        (
+            c.client_endpoint.region_name,
+            c.client_endpoint.signing_region,
+        ),
+    )]);
+    out.push((ep, Ok(c.endpoint)));
     for r in c.s3.into_iter().chain(c.client) {
         out.push((r.name.clone(), Ok(r)));
     }
-    out
+    (out, regions)
 }
 
 /// v1's predefined non-profile sections for `configure get`.

@@ -504,3 +504,135 @@ fn auto_defaults_mode_resolves_against_the_imds_region() {
     r.expect_code(0);
     assert_eq!(setting(&r.json(), "connect_timeout")["value"], json!(1.1));
 }
+
+/// Built-in endpoints (issue 15): what botocore 1.43.11's
+/// `create_client(svc)` reports as `meta.endpoint_url` / `meta.region_name`
+/// and signs with, for the default rows, `--service` rows and a client
+/// configured through `[services]` under botocore's service id.
+#[test]
+fn p_nc_5_endpoint_rows_show_the_url_the_client_is_created_with() {
+    let e = TestEnv::new()
+        .config(
+            "[default]\nregion = us-west-2\nservices = local\n\
+             [services local]\ns3_control =\n  endpoint_url = http://127.0.0.1:9\n",
+        )
+        .env("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
+        .env(
+            "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+            "http://127.0.0.1:8",
+        );
+    let r = e.credchain(&["configure", "list", "--all", "--output", "json"]);
+    r.expect_code(0);
+    let session_doc = r.json();
+    // Other clients through `--service` (the client view's endpoint row).
+    let client_doc = |svc: &str| {
+        let r = e.credchain(&[
+            "configure",
+            "list",
+            "--all",
+            "--output",
+            "json",
+            "--service",
+            svc,
+        ]);
+        r.expect_code(0);
+        r.json()
+    };
+    let data = json!("botocore endpoints.json");
+    for (name, url, kind, location, region, signing) in [
+        (
+            "sts",
+            "https://sts.amazonaws.com",
+            "default",
+            &data,
+            "us-west-2",
+            "us-east-1",
+        ),
+        (
+            "s3",
+            "https://s3.us-west-2.amazonaws.com",
+            "default",
+            &data,
+            "us-west-2",
+            "us-west-2",
+        ),
+        (
+            "iam",
+            "https://iam.amazonaws.com",
+            "default",
+            &data,
+            "aws-global",
+            "us-east-1",
+        ),
+        (
+            "sso-oidc",
+            "https://oidc.us-west-2.amazonaws.com",
+            "default",
+            &data,
+            "us-west-2",
+            "us-west-2",
+        ),
+        (
+            "elbv2",
+            "http://127.0.0.1:8",
+            "env",
+            &json!("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2"),
+            "us-west-2",
+            "us-west-2",
+        ),
+        (
+            "s3control",
+            "http://127.0.0.1:9",
+            "config-file",
+            &json!("~/.aws/config:5"),
+            "us-west-2",
+            "us-west-2",
+        ),
+    ] {
+        let doc = if ["iam", "sso-oidc"].contains(&name) {
+            client_doc(name)
+        } else {
+            session_doc.clone()
+        };
+        let s = setting(&doc, &format!("endpoint_url.{name}"));
+        assert_eq!(
+            (
+                &s["value"],
+                s["type"].as_str(),
+                &s["location"],
+                &s["region"],
+                &s["signing_region"]
+            ),
+            (
+                &json!(url),
+                Some(kind),
+                location,
+                &json!(region),
+                &json!(signing)
+            ),
+            "{name}"
+        );
+    }
+    // No region: a regional client has no endpoint (botocore:
+    // NoRegionError), a global one does; an unknown client is an error row.
+    let e = TestEnv::new();
+    let r = e.credchain(&["configure", "list", "--all", "--output", "json"]);
+    r.expect_code(0);
+    let doc = r.json();
+    assert_eq!(setting(&doc, "endpoint_url.dynamodb")["value"], Value::Null);
+    assert_eq!(
+        setting(&doc, "endpoint_url.s3")["value"],
+        json!("https://s3.amazonaws.com")
+    );
+    let r = e.credchain(&[
+        "configure",
+        "list",
+        "--all",
+        "--output",
+        "json",
+        "--service",
+        "nope",
+    ]);
+    r.expect_code(255);
+    assert_eq!(r.json()["error"]["kind"], json!("UnknownServiceError"));
+}

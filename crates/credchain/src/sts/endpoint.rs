@@ -105,7 +105,7 @@ fn is_word(c: char) -> bool {
 
 /// Whether `region` matches `^<prefix>-\w+-\d+$`; `prefix` is literal text
 /// or one `(a|b|...)` group.
-fn matches_pattern(prefix: &str, region: &str) -> bool {
+pub(crate) fn matches_pattern(prefix: &str, region: &str) -> bool {
     let alternatives: Vec<&str> = match prefix.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
         Some(group) => group.split('|').collect(),
         None => vec![prefix],
