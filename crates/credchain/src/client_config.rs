@@ -231,7 +231,7 @@ pub(crate) fn defaults_mode(
                 .or_else(|| env.get(ev::AWS_DEFAULT_REGION));
         }
         if current.as_deref().is_none_or(str::is_empty) {
-            current = crate::imds::region(session).ok().flatten();
+            current = session.imds_region().ok().flatten();
         }
         let mode = match current.as_deref() {
             Some(c) if !c.is_empty() => {
@@ -479,16 +479,16 @@ fn renamed(r: Resolved, name: &str) -> Resolved {
 
 /// The caller's endpoint stage for [`client_settings`]: given the client's
 /// `sts_regional_endpoints` row and its `s3.*` rows as the config store holds
-/// them at botocore's endpoint stage, resolve the endpoint or fail.
-pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<(), Error> + 'a;
+/// them at botocore's endpoint stage, resolve the endpoint URL or fail.
+pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<String, Error> + 'a;
 
 /// The effective client settings of `service`, after every check botocore
 /// makes while creating the client, in its order (see the module docs).
 /// `s3` is the session's `s3.*` settings (botocore's `s3` config, read for
 /// every client); the smart default of `us_east_1_regional_endpoint` is
-/// applied to it in place. `endpoint_url` is the configured endpoint URL,
-/// if any. `endpoint_stage` runs at botocore's endpoint stage with the
-/// client's `sts_regional_endpoints` row and `s3` as they stand there.
+/// applied to it in place. `endpoint_stage` runs at botocore's endpoint stage with the
+/// client's `sts_regional_endpoints` row and `s3` as they stand there, and
+/// gives the URL the client is created with.
 ///
 /// The rows, each with its provenance: `defaults_mode` (the effective
 /// mode), `retries.mode`, `retries.total_max_attempts`, `connect_timeout`,
@@ -514,7 +514,6 @@ pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<
 pub(crate) fn client_settings(
     session: &Session,
     service: &str,
-    endpoint_url: Option<&Resolved>,
     s3: &mut [Resolved],
     mode: &DefaultsMode,
     endpoint_stage: &mut EndpointStage<'_>,
@@ -538,7 +537,7 @@ pub(crate) fn client_settings(
     // Endpoint stage (_compute_endpoint_config): the caller resolves the
     // client's endpoint with the config store as it is now (smart defaults
     // applied), raising the s3 / sts mode and variant errors.
-    endpoint_stage(&sts_setting, s3)?;
+    let client_url = endpoint_stage(&sts_setting, s3)?;
     // compute_client_args: config_kwargs, in botocore's order.
     let attempts = setting(session, "max_attempts")?;
     let retry_mode = with_smart_default(
@@ -621,10 +620,10 @@ pub(crate) fn client_settings(
             ));
         }
     };
-    // EndpointCreator.create_endpoint validates the URL.
-    if let Some(SettingValue::Str(url)) = endpoint_url.map(|e| &e.value) {
-        crate::sts::endpoint::validate_endpoint_url(url)?;
-    }
+    // EndpointCreator.create_endpoint validates the URL the client is
+    // created with, configured or built in (a built-in one from an empty
+    // region, `https://ec2..amazonaws.com`, is a ValueError).
+    crate::sts::endpoint::validate_endpoint_url(&client_url)?;
     // _build_endpoint_resolver: the builtins are computed for every client.
     let sts_effective = sts_regional(&sts_setting)?;
     check_s3_us_east_1(s3)?;

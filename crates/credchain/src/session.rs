@@ -236,6 +236,7 @@ impl SessionBuilder {
             keys: self.keys,
             instance: self.instance,
             files: OnceLock::new(),
+            imds_region: OnceLock::new(),
         }
     }
 }
@@ -259,6 +260,9 @@ pub struct Session {
     keys: ExplicitKeys,
     instance: crate::settings::InstanceVars,
     files: OnceLock<Result<Arc<ConfigFiles>, Error>>,
+    /// The IMDS region, asked for at most once per session (the region
+    /// fallback and every client's `defaults_mode = auto` need it).
+    imds_region: OnceLock<Result<Option<String>, Error>>,
     sts: StsOptions,
 }
 
@@ -826,7 +830,7 @@ impl Session {
         if r.value != SettingValue::Null {
             return Ok(r);
         }
-        Ok(match crate::imds::region(self)? {
+        Ok(match self.imds_region()? {
             Some(region) => Resolved {
                 name: "region".into(),
                 value: SettingValue::Str(region),
@@ -834,6 +838,14 @@ impl Session {
             },
             None => r,
         })
+    }
+
+    /// The region IMDS gives (botocore's `IMDSRegionProvider`), fetched once
+    /// per session: a session is a snapshot of its configuration.
+    pub(crate) fn imds_region(&self) -> Result<Option<String>, Error> {
+        self.imds_region
+            .get_or_init(|| crate::imds::region(self))
+            .clone()
     }
 
     /// Every setting botocore resolves, in [`crate::settings::SETTINGS`]
@@ -918,12 +930,21 @@ impl Session {
             .collect()
     }
 
-    /// One client's endpoint for [`Session::client_endpoints`]: region,
-    /// model, configured URL, built-in data, in `create_client`'s order.
+    /// One client's endpoint for [`Session::client_endpoints`]: the one
+    /// [`Session::service_config`] gives (smart defaults applied), else,
+    /// when a setting unrelated to the endpoint refuses the client, the one
+    /// the endpoint settings alone give (region, model, configured URL,
+    /// built-in data, in `create_client`'s order), so one bad setting does
+    /// not hide every endpoint.
     fn endpoint_of(
         &self,
         service: &str,
     ) -> Result<Option<(Resolved, crate::endpoints::ClientEndpoint)>, Error> {
+        match self.service_config(service) {
+            Ok(c) => return Ok(Some((c.endpoint, c.client_endpoint))),
+            Err(e) if e.kind() == "NoRegionError" => return Ok(None),
+            Err(_) => {}
+        }
         let region = self.resolve_def(REGION, "region")?;
         if let SettingValue::Str(r) = &region.value {
             crate::sts::endpoint::validate_region_name(r)?;
@@ -1050,7 +1071,6 @@ impl Session {
         let client = crate::client_config::client_settings(
             self,
             service,
-            endpoint_url.as_ref(),
             &mut s3,
             &mode,
             &mut |sts, s3| {
@@ -1060,8 +1080,9 @@ impl Session {
                     endpoint_url.as_ref(),
                     Some((sts, s3)),
                 )?;
+                let url = e.url.clone();
                 built = Some((r, e));
-                Ok(())
+                Ok(url)
             },
         )?;
         if service != "s3" {

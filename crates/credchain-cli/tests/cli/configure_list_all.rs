@@ -636,3 +636,27 @@ fn p_nc_5_endpoint_rows_show_the_url_the_client_is_created_with() {
     r.expect_code(255);
     assert_eq!(r.json()["error"]["kind"], json!("UnknownServiceError"));
 }
+
+/// The session's endpoint rows are the client's: `defaults_mode = standard`
+/// makes s3 in us-east-1 regional (`s3.us_east_1_regional_endpoint`'s smart
+/// default), as botocore 1.43.11's `create_client('s3').meta.endpoint_url`
+/// (`https://s3.us-east-1.amazonaws.com`; `https://s3.amazonaws.com` in
+/// `legacy`).
+#[test]
+fn endpoint_rows_apply_the_defaults_mode_smart_defaults() {
+    for (mode, url) in [
+        ("standard", "https://s3.us-east-1.amazonaws.com"),
+        ("legacy", "https://s3.amazonaws.com"),
+    ] {
+        let r = TestEnv::new()
+            .env("AWS_DEFAULTS_MODE", mode)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .credchain(&["configure", "list", "--all", "--output", "json"]);
+        r.expect_code(0);
+        assert_eq!(
+            setting(&r.json(), "endpoint_url.s3")["value"],
+            json!(url),
+            "{mode}"
+        );
+    }
+}
