@@ -89,7 +89,7 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) ->
     // region or `--endpoint-url` never lets an assume-role call out.
     let client = match super::own_sts_client(&session, global) {
         Ok(c) => c,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     let sent = if global.no_sign_request {
         // No credentials are resolved; STS answers for itself (AWS rejects
@@ -105,13 +105,13 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) ->
         let creds = match session.get_credentials() {
             Ok(Some(c)) => c,
             Ok(None) => return super::no_credentials(),
-            Err(e) => return super::fail(&e, global),
+            Err(e) => return super::fail(&e, &session, global),
         };
         client.get_caller_identity(&creds)
     };
     let id = match sent {
         Ok(id) => id,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     // As the AWS CLI, the format is looked up after the call succeeded.
     let format = match output_format(global, &session) {
