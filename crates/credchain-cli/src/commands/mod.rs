@@ -132,7 +132,11 @@ pub(crate) fn session_on(global: &GlobalArgs, file_cache: bool, os: Os) -> Sessi
             JsonFileCache::new(JsonFileCache::cli_dir(&home)).with_wait_notice(output::err_line),
         ));
     }
-    b = b.mfa_prompt(std::sync::Arc::new(sts::GetpassPrompt::new()));
+    // botocore's getpass prompt on the terminal; from a pipe, one line of
+    // stdin (scripted use, as the CLI's other prompts).
+    b = b.mfa_prompt(std::sync::Arc::new(
+        credchain::sts::client::TerminalMfaPrompt::new().scripted_stdin(),
+    ));
     let session = b.build();
     if global.debug {
         let sel = session.profile();
