@@ -74,13 +74,19 @@ provider follows botocore (and the AWS CLI, Python's boto3) instead:
   credentials: a role the CLI (or `credchain`) assumed is reused without an
   STS call or MFA prompt, and one assumed here is reused by the CLI.
   `aws-config` keeps them in memory only.
-* **MFA.** `mfa_serial` works when the session has a prompt
-  ([`CredentialsProvider::cli_session_builder`] +
-  [`credchain::SessionBuilder::mfa_prompt`], then
-  [`CredentialsProvider::new`]); one prompt however many SDK calls wait; `aws-config` ignores `mfa_serial` and
-  calls `AssumeRole` without a code, which a role requiring MFA refuses.
-  Without one, a role whose credentials are not in the CLI cache fails with
-  a configuration error.
+* **MFA.** `mfa_serial` works: [`CredentialsProvider::from_profile`],
+  [`CredentialsProvider::from_env`] and
+  [`CredentialsProvider::cli_session_builder`] ask for the code as botocore
+  does by default, on the controlling terminal with echo off
+  ([`credchain::sts::client::TerminalMfaPrompt`], `getpass`'s prompt
+  `Enter MFA code for <serial>: `); one prompt however many SDK calls wait.
+  [`credchain::SessionBuilder::mfa_prompt`] on
+  [`CredentialsProvider::cli_session_builder`] replaces it (a GUI dialog, a
+  code from elsewhere). With no terminal (a service, a CI job), a role whose
+  credentials are not in the CLI cache fails with a credentials error that
+  says so, where `getpass` would read stdin. `aws-config` ignores
+  `mfa_serial` and calls `AssumeRole` without a code, which a role requiring
+  MFA refuses.
 * **`credential_process`.** Answers with an `Expiration` at least 15
   minutes away are cached in the credential cache, so N processes run the
   helper once (botocore runs it every time; `aws-config` once per process).
@@ -185,7 +191,8 @@ impl CredentialsProvider {
 
     /// The AWS CLI's session for the explicit profile `name` (as
     /// `aws --profile NAME`): environment keys are ignored, assumed roles
-    /// are cached in `~/.aws/cli/cache`. Reads the config files now, so a
+    /// are cached in `~/.aws/cli/cache`, MFA codes are asked on the
+    /// terminal (see [`cli_session_builder`](Self::cli_session_builder)). Reads the config files now, so a
     /// missing profile or a file that does not parse is an error here.
     pub fn from_profile(name: &str) -> Result<CredentialsProvider, Error> {
         let provider =
@@ -196,15 +203,18 @@ impl CredentialsProvider {
 
     /// The AWS CLI's session with no explicit profile: `AWS_PROFILE` /
     /// `AWS_DEFAULT_PROFILE` or `default`, environment keys first, assumed
-    /// roles cached in `~/.aws/cli/cache`. Reads nothing yet.
+    /// roles cached in `~/.aws/cli/cache`, MFA codes asked on the terminal.
+    /// Reads nothing yet.
     pub fn from_env() -> CredentialsProvider {
         CredentialsProvider::new(Self::cli_session_builder().build())
     }
 
     /// A session builder with the AWS CLI's credential cache
-    /// (`~/.aws/cli/cache`, when a home directory is known), to add what
-    /// [`from_profile`](Self::from_profile) does not set, such as an MFA
-    /// prompt:
+    /// (`~/.aws/cli/cache`, when a home directory is known) and botocore's
+    /// MFA prompt on the terminal
+    /// ([`TerminalMfaPrompt`](credchain::sts::client::TerminalMfaPrompt)),
+    /// to change what [`from_profile`](Self::from_profile) sets, such as
+    /// the MFA prompt:
     ///
     /// ```no_run
     /// # use std::sync::Arc;
@@ -222,7 +232,9 @@ impl CredentialsProvider {
     /// let provider = credchain_aws_sdk::CredentialsProvider::new(session);
     /// ```
     pub fn cli_session_builder() -> credchain::SessionBuilder {
-        let builder = Session::builder();
+        // botocore's default `mfa_prompter` is `getpass.getpass`.
+        let builder = Session::builder()
+            .mfa_prompt(Arc::new(credchain::sts::client::TerminalMfaPrompt::new()));
         match home(&credchain::os::Os::real()) {
             Some(home) => builder
                 .credential_cache(Arc::new(JsonFileCache::new(JsonFileCache::cli_dir(&home)))),

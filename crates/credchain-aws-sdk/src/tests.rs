@@ -190,3 +190,72 @@ fn region_is_botocores_lookup() {
     assert_eq!(p.region(), None);
     assert!(p.try_region().is_err());
 }
+
+const MFA_ROLE: &str = "[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/MfaRole\n\
+    source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/user\n\
+    [profile base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
+    aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
+
+/// `from_profile` asks for MFA codes on the terminal by default (botocore's
+/// `getpass`): run in a process with no controlling terminal (`setsid`),
+/// an `mfa_serial` role fails with the prompt's "no terminal" error, not
+/// with "no MFA prompt", and before any STS call (the endpoint is closed).
+#[test]
+#[allow(clippy::print_stderr)] // the skip line
+fn from_profile_asks_for_mfa_on_the_terminal_by_default() {
+    let Some(setsid) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("setsid"))
+        .find(|p| p.is_file())
+    else {
+        eprintln!("skipping: setsid (util-linux) is not on PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config"), MFA_ROLE).unwrap();
+    let out = std::process::Command::new(setsid)
+        .arg("-w")
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "tests::mfa_child_without_a_terminal",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env_clear()
+        .env("CREDCHAIN_MFA_CHILD", "1")
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", dir.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("credentials"),
+        )
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
+}
+
+/// The child half of the test above.
+#[test]
+#[ignore = "run without a terminal by from_profile_asks_for_mfa_on_the_terminal_by_default"]
+fn mfa_child_without_a_terminal() {
+    assert!(
+        std::env::var_os("CREDCHAIN_MFA_CHILD").is_some(),
+        "run by from_profile_asks_for_mfa_on_the_terminal_by_default"
+    );
+    let p = CredentialsProvider::from_profile("mfa").expect("the profile");
+    let e = block_on(p.provide_credentials()).expect_err("no terminal");
+    let text = error_chain(&e);
+    assert!(
+        text.contains(
+            "Error when retrieving credentials from assume-role: cannot ask for the MFA code: \
+             no terminal (/dev/tty: "
+        ),
+        "{text}"
+    );
+}

@@ -6,12 +6,10 @@
 //! client returns for the same profile. Skipped with one line when
 //! `moto_server` is not on PATH, unless `CREDCHAIN_REQUIRE_MOTO=1`.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
@@ -20,6 +18,7 @@ use credchain::Session;
 use credchain::cache::JsonFileCache;
 use credchain::os::{MapEnv, Os, RealClock, RealFs};
 use credchain::sts::client::MfaPrompt;
+use credchain::testkit::moto::moto;
 use credchain_aws_sdk::CredentialsProvider;
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -38,54 +37,6 @@ const CONFIG: &str = "[profile base]\n\
 
 const CREDENTIALS: &str = "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
     aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
-
-/// A running `moto_server`; killed on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-#[allow(clippy::print_stderr)] // the skip line
-fn moto() -> Option<Moto> {
-    let Some(bin) = on_path("moto_server") else {
-        assert!(
-            std::env::var_os("CREDCHAIN_REQUIRE_MOTO").is_none_or(|v| v != "1"),
-            "moto_server is not on PATH"
-        );
-        eprintln!("skipping: moto_server is not on PATH (python3 -m pip install 'moto[server]')");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", moto.port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 /// A session on the files in `dir`, STS at moto, IMDS off, the AWS CLI's
 /// file cache under `dir/home`.

@@ -712,6 +712,97 @@ pub fn stdin_is_terminal() -> bool {
     io::IsTerminal::is_terminal(&io::stdin())
 }
 
+/// Opens the terminal at `path` (`/dev/tty`: this process's controlling
+/// terminal) for reading and writing, as Python's `getpass` does
+/// (`O_RDWR | O_NOCTTY`: opening it never makes it the controlling
+/// terminal). Fails with the OS error when there is none (`ENXIO` for a
+/// process without a controlling terminal) and with `InvalidInput` when
+/// `path` is not a terminal.
+///
+/// # Errors
+/// As above.
+pub fn open_terminal(path: &Path) -> io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        #[allow(clippy::cast_possible_wrap)] // Small positive flag bits.
+        opts.custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32);
+    }
+    let file = opts.open(path)?;
+    if !io::IsTerminal::is_terminal(&file) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a terminal", path.display()),
+        ));
+    }
+    Ok(file)
+}
+
+/// A terminal's echo switched off until this is dropped, so the old mode
+/// comes back on every path out of a prompt: an answer, an error, a panic.
+/// (A signal that kills the process skips it, as it skips Python's
+/// `finally`; shells restore the mode of a job killed by a signal.)
+#[cfg(unix)]
+pub struct EchoOff<'a> {
+    tty: std::os::fd::BorrowedFd<'a>,
+    saved: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+impl<'a> EchoOff<'a> {
+    /// Switches echo off on `tty` (`ECHO` cleared in the local modes, at
+    /// once: type-ahead is kept, where `getpass` flushes it).
+    ///
+    /// # Errors
+    /// `tty` is not a terminal (`ENOTTY`), or the mode cannot be set.
+    pub fn new(tty: &'a impl std::os::fd::AsFd) -> io::Result<EchoOff<'a>> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let tty = tty.as_fd();
+        let saved = tcgetattr(tty)?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(tty, OptionalActions::Now, &quiet)?;
+        Ok(EchoOff { tty, saved })
+    }
+}
+
+#[cfg(unix)]
+impl Drop for EchoOff<'_> {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            self.tty,
+            rustix::termios::OptionalActions::Now,
+            &self.saved,
+        );
+    }
+}
+
+#[cfg(unix)]
+impl fmt::Debug for EchoOff<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EchoOff").finish_non_exhaustive()
+    }
+}
+
+/// Without termios there is no echo to switch off.
+#[cfg(not(unix))]
+#[derive(Debug)]
+pub struct EchoOff;
+
+#[cfg(not(unix))]
+impl EchoOff {
+    /// Does nothing.
+    ///
+    /// # Errors
+    /// None; the signature is the Unix one's.
+    #[allow(clippy::unnecessary_wraps)] // Same signature as the Unix one.
+    pub fn new<T>(_: &T) -> io::Result<EchoOff> {
+        Ok(EchoOff)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -374,6 +374,23 @@ impl Parser {
     }
 }
 
+/// Python's type name (`type(v).__name__`) of a value `json.loads`
+/// returns, for the `TypeError`/`AttributeError` messages botocore's
+/// code raises on a document of the wrong shape (`'list' object has no
+/// attribute 'get'`). Used by the `credential_process` and container
+/// providers.
+pub(crate) fn py_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
 /// `json.loads(s)`.
 pub(crate) fn loads(s: &str) -> Result<Value, LoadsError> {
     let p = Parser {
@@ -534,5 +551,24 @@ mod tests {
         assert_eq!(v["a2"], serde_json::json!([true, null, 0, 100.0]));
         assert_eq!(v["d"], 2);
         assert_eq!(loads("NaN").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn py_type_matches_python() {
+        // `type(json.loads(s)).__name__` in CPython 3.11. (An integer past
+        // 64 bits is a float here, see the module docs.)
+        for (s, want) in [
+            ("null", "NoneType"),
+            ("true", "bool"),
+            ("1", "int"),
+            ("-0", "int"),
+            ("1.0", "float"),
+            ("1e5", "float"),
+            ("\"x\"", "str"),
+            ("[]", "list"),
+            ("{}", "dict"),
+        ] {
+            assert_eq!(py_type(&loads(s).unwrap()), want, "{s}");
+        }
     }
 }

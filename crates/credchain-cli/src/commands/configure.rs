@@ -18,7 +18,8 @@ pub(crate) fn mask(v: &str) -> String {
 
 /// `configure list-profiles`.
 pub(crate) fn list_profiles(global: &GlobalArgs) -> u8 {
-    match super::session(global).available_profiles() {
+    let session = super::session(global);
+    match session.available_profiles() {
         Ok(p) => {
             let mut o = String::new();
             for name in p {
@@ -28,7 +29,7 @@ pub(crate) fn list_profiles(global: &GlobalArgs) -> u8 {
             output::out(&o);
             0
         }
-        Err(e) => super::fail(&e, global),
+        Err(e) => super::fail(&e, &session, global),
     }
 }
 
@@ -94,7 +95,7 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
             // v1 writes each row as it goes: the rows before the failure are
             // on stdout when the error is reported.
             output::out(&o);
-            return super::fail(&e, global);
+            return super::fail(&e, &session, global);
         }
     }
     let region = if let Some(r) = env.get(credchain::env_vars::AWS_DEFAULT_REGION) {
@@ -123,7 +124,7 @@ pub(crate) fn list(global: &GlobalArgs) -> u8 {
         Ok(None) => row(&mut o, "region", "<not set>", "None", "None"),
         Err(e) => {
             output::out(&o);
-            return super::fail(&e, global);
+            return super::fail(&e, &session, global);
         }
     }
     output::out(&o);
@@ -456,7 +457,7 @@ pub(crate) fn get(global: &GlobalArgs, name: &str) -> u8 {
             1
         }
         Ok(Got::None) => 1,
-        Err(e) => super::fail(&e, global),
+        Err(e) => super::fail(&e, &session, global),
     }
 }
 
@@ -632,7 +633,7 @@ pub(crate) fn export_credentials(global: &GlobalArgs, format: ExportFormat) -> u
             }
         }
         Ok(None) => super::no_credentials(),
-        Err(e) => super::fail(&e, global),
+        Err(e) => super::fail(&e, &session, global),
     }
 }
 

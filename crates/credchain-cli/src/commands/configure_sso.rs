@@ -304,7 +304,7 @@ pub(crate) fn sso_session(global: &GlobalArgs) -> u8 {
 fn sso_session_run(global: &GlobalArgs) -> Result<u8, Stop> {
     let session = super::session(global);
     if let Err(e) = session.config_files() {
-        return Err(Stop::Code(super::fail(&e, global)));
+        return Err(Stop::Code(super::fail(&e, &session, global)));
     }
     let mut asker = Asker::new();
     let name = asker
@@ -350,7 +350,7 @@ fn wizard(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop> {
     let session = super::session(global);
     let files = session
         .config_files()
-        .map_err(|e| Stop::Code(super::fail(&e, global)))?;
+        .map_err(|e| Stop::Code(super::fail(&e, &session, global)))?;
     let given = session.profile().name.clone().filter(|p| !p.is_empty());
     let current = given.as_deref().and_then(|p| files.profile(p));
     let cur = |k: &str| current.and_then(|p| p.get_str(k)).map(str::to_owned);
@@ -371,7 +371,7 @@ fn wizard(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop> {
         profile_values.push(("sso_session", name.clone()));
         if files.sso_sessions().get(name).is_some() {
             let t = login::target_for_session(files, name)
-                .map_err(|e| Stop::Code(super::fail(&e, global)))?;
+                .map_err(|e| Stop::Code(super::fail(&e, &session, global)))?;
             (t, false)
         } else {
             let values =
@@ -442,13 +442,13 @@ fn wizard(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop> {
     let token = sso_configure::token(&access, &target, force_login, &opts, why.as_deref(), &ui)
         .map_err(|e| {
             ui.clear();
-            Stop::Code(super::fail(&e, global))
+            Stop::Code(super::fail(&e, &session, global))
         })?;
     ui.clear();
     let portal = sso_configure::portal(&access, &target.region)
-        .map_err(|e| Stop::Code(super::fail(&e, global)))?;
+        .map_err(|e| Stop::Code(super::fail(&e, &session, global)))?;
     let picked = pick_account_and_role(&mut asker, &portal, &token.token)
-        .map_err(|e| Stop::Code(super::fail(&e, global)))?;
+        .map_err(|e| Stop::Code(super::fail(&e, &session, global)))?;
     let picked = match picked {
         Picked::Both(account, role) => {
             profile_values.push(("sso_account_id", account.clone()));
@@ -605,9 +605,9 @@ fn populate_run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop
     let session = super::session(global);
     let files = session
         .config_files()
-        .map_err(|e| Stop::Code(super::fail(&e, global)))?;
-    let target =
-        login::target_for_session(files, &name).map_err(|e| Stop::Code(super::fail(&e, global)))?;
+        .map_err(|e| Stop::Code(super::fail(&e, &session, global)))?;
+    let target = login::target_for_session(files, &name)
+        .map_err(|e| Stop::Code(super::fail(&e, &session, global)))?;
     let os = session.os();
     let ui = TerminalUi::new(global.debug, os.env.clone());
     let (opts, why) = login_options(&target, args, &*os.env);
@@ -617,7 +617,7 @@ fn populate_run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop
         files,
         client_profile: files.profile("default"),
     };
-    let fail = |e: &Error| Stop::Code(super::fail(e, global));
+    let fail = |e: &Error| Stop::Code(super::fail(e, &session, global));
     let token =
         sso_configure::token(&access, &target, false, &opts, why.as_deref(), &ui).map_err(|e| {
             ui.clear();

@@ -4,8 +4,6 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
-#[cfg(unix)]
-use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,6 +12,7 @@ use credchain::config::write::{
     CREDENTIAL_FILE_KEYS, ConfigWriter, Edit, Target, WriteError, WriteOptions,
 };
 use credchain::config::{FileKind, Value};
+use credchain::os::EchoOff;
 
 use crate::cli::GlobalArgs;
 use crate::commands::EXIT_ERROR;
@@ -386,49 +385,6 @@ impl Prompter {
             }
         };
         Ok((n > 0).then(|| chomp(line)))
-    }
-}
-
-/// Terminal echo switched off until dropped (also on errors and panics).
-#[cfg(unix)]
-struct EchoOff<'a> {
-    tty: BorrowedFd<'a>,
-    saved: rustix::termios::Termios,
-}
-
-#[cfg(unix)]
-impl<'a> EchoOff<'a> {
-    fn new(tty: &'a impl AsFd) -> io::Result<EchoOff<'a>> {
-        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
-        let tty = tty.as_fd();
-        let saved = tcgetattr(tty)?;
-        let mut quiet = saved.clone();
-        quiet.local_modes.remove(LocalModes::ECHO);
-        tcsetattr(tty, OptionalActions::Now, &quiet)?;
-        Ok(EchoOff { tty, saved })
-    }
-}
-
-#[cfg(unix)]
-impl Drop for EchoOff<'_> {
-    fn drop(&mut self) {
-        let _ = rustix::termios::tcsetattr(
-            self.tty,
-            rustix::termios::OptionalActions::Now,
-            &self.saved,
-        );
-    }
-}
-
-/// Without termios there is no echo to switch off.
-#[cfg(not(unix))]
-struct EchoOff;
-
-#[cfg(not(unix))]
-impl EchoOff {
-    #[allow(clippy::unnecessary_wraps)] // Same signature as the Unix one.
-    fn new<T>(_: &T) -> io::Result<EchoOff> {
-        Ok(EchoOff)
     }
 }
 

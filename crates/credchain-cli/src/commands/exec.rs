@@ -80,7 +80,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ExecArgs) -> u8 {
     let session = super::session(global);
     let region = match session.region_name() {
         Ok(r) => r.map(|(r, _)| r),
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     let (program, rest) = match args.command.split_first() {
         Some((p, rest)) => (p.clone(), rest.to_vec()),
@@ -110,7 +110,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ExecArgs) -> u8 {
         let creds = match session.get_credentials() {
             Ok(Some(c)) => c,
             Ok(None) => return super::no_credentials(),
-            Err(e) => return super::fail(&e, global),
+            Err(e) => return super::fail(&e, &session, global),
         };
         set_keys(&mut cmd, &creds);
         output::debug(

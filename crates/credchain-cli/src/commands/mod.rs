@@ -23,12 +23,14 @@ pub(crate) const EXIT_ERROR: u8 = 255;
 /// The one voice every command fails in: `error: <what happened>` on
 /// stderr, then `hint: <what to do next>` where there is an obvious next
 /// step. Every failure of every command goes through here (or
-/// [`fail_msg`]), so one cause reads the same everywhere.
-pub(crate) fn fail(e: &Error, global: &GlobalArgs) -> u8 {
+/// [`fail_msg`]), so one cause reads the same everywhere. `session` is the
+/// command's own: a hint that needs the config files (the profiles a
+/// missing one could have meant) reuses the files it loaded.
+pub(crate) fn fail(e: &Error, session: &Session, global: &GlobalArgs) -> u8 {
     // trim_end: a `credential_process` error is the helper's stderr,
     // final newline included.
     output::err_line(&format!("error: {}", e.to_string().trim_end()));
-    if let Some(h) = hint(e, global) {
+    if let Some(h) = hint(e, session, global) {
         output::err_line(&format!("hint: {h}"));
     }
     EXIT_ERROR
@@ -50,7 +52,7 @@ pub(crate) const NO_CREDENTIALS: &str = "Unable to locate credentials. You can c
      credentials by running \"credchain configure\".";
 
 /// The next step for errors that have an obvious one.
-pub(crate) fn hint(e: &Error, global: &GlobalArgs) -> Option<String> {
+pub(crate) fn hint(e: &Error, session: &Session, global: &GlobalArgs) -> Option<String> {
     let profile = global
         .profile
         .clone()
@@ -74,7 +76,7 @@ pub(crate) fn hint(e: &Error, global: &GlobalArgs) -> Option<String> {
             };
             Some(format!(
                 "{} `credchain configure --profile {missing}` creates it.",
-                profiles_help(&session(global), missing)
+                profiles_help(session, missing)
             ))
         }
         "NoCredentialsError" | "PartialCredentialsError" => Some(format!(
@@ -130,7 +132,11 @@ pub(crate) fn session_on(global: &GlobalArgs, file_cache: bool, os: Os) -> Sessi
             JsonFileCache::new(JsonFileCache::cli_dir(&home)).with_wait_notice(output::err_line),
         ));
     }
-    b = b.mfa_prompt(std::sync::Arc::new(sts::GetpassPrompt::new()));
+    // botocore's getpass prompt on the terminal; from a pipe, one line of
+    // stdin (scripted use, as the CLI's other prompts).
+    b = b.mfa_prompt(std::sync::Arc::new(
+        credchain::sts::client::TerminalMfaPrompt::new().scripted_stdin(),
+    ));
     let session = b.build();
     if global.debug {
         let sel = session.profile();

@@ -34,11 +34,11 @@ pub(crate) fn live_credentials(
     let creds = match session.credentials() {
         Ok(Some(c)) => c,
         Ok(None) => return Err(super::no_credentials()),
-        Err(e) => return Err(super::fail(&e, global)),
+        Err(e) => return Err(super::fail(&e, session, global)),
     };
     // Deferred sets (assume-role, SSO, web identity) are fetched here.
     if let Err(e) = creds.get_frozen_credentials() {
-        return Err(super::fail(&e, global));
+        return Err(super::fail(&e, session, global));
     }
     Ok(creds)
 }
@@ -88,7 +88,7 @@ pub(crate) fn bind(
         clock: Arc::clone(&session.os().clock),
         ..ServeOptions::default()
     };
-    CredentialServer::bind(protocol, creds, options).map_err(|e| super::fail(&e, global))
+    CredentialServer::bind(protocol, creds, options).map_err(|e| super::fail(&e, session, global))
 }
 
 /// `credchain serve`.

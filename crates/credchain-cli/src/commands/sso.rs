@@ -103,7 +103,7 @@ pub(crate) fn status(global: &GlobalArgs, query: Option<&Query>) -> u8 {
     let session = super::session(global);
     let files = match session.config_files() {
         Ok(f) => f,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     let os = session.os();
     let rows = manage::status(files, &*os.env, &*os.fs, os.clock.now());
@@ -159,7 +159,7 @@ pub(crate) fn logout(global: &GlobalArgs) -> u8 {
             }
             0
         }
-        Err(e) => super::fail(&e, global),
+        Err(e) => super::fail(&e, &session, global),
     }
 }
 
@@ -256,7 +256,7 @@ pub(crate) fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> u8 {
     let session = super::session(global);
     let files = match session.config_files() {
         Ok(f) => f,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     let target = match &args.sso_session {
         Some(s) => login::target_for_session(files, s),
@@ -264,7 +264,7 @@ pub(crate) fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> u8 {
     };
     let target = match target {
         Ok(t) => t,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     let os = session.os();
     let ui = TerminalUi::new(global.debug, os.env.clone());
@@ -319,7 +319,7 @@ pub(crate) fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> u8 {
         }
         Err(e) => {
             ui.clear();
-            super::fail(&e, global)
+            super::fail(&e, &session, global)
         }
     }
 }

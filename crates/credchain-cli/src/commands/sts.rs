@@ -3,54 +3,11 @@
 //! call STS `GetCallerIdentity` and print `{"UserId","Account","Arn"}` as
 //! the AWS CLI v1 does (P-STS-2).
 
-use std::io::{self, BufRead};
-use std::sync::Mutex;
+use credchain::Session;
 
-use credchain::sts::client::MfaPrompt;
-use credchain::{Error, Session};
-
-use super::configure_write::Prompter;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::format::{self, Query};
 use crate::output;
-
-/// botocore's `getpass` MFA prompt: on the terminal with echo off, else a
-/// warning and the prompt on stderr and the code from stdin (P-AR-6).
-pub(crate) struct GetpassPrompt(Mutex<()>);
-
-impl GetpassPrompt {
-    /// A prompt; calls are serialised.
-    pub(crate) fn new() -> GetpassPrompt {
-        GetpassPrompt(Mutex::new(()))
-    }
-}
-
-impl MfaPrompt for GetpassPrompt {
-    fn prompt(&self, prompt: &str) -> Result<String, Error> {
-        let _one_at_a_time = self.0.lock();
-        let io_error = |e: &io::Error| Error::Unhandled {
-            class: "EOFError",
-            message: format!("reading the MFA code: {e}"),
-        };
-        let answer = match Prompter::new() {
-            mut tty @ Prompter::Tty { .. } => tty.ask(prompt, true).map_err(|e| io_error(&e))?,
-            Prompter::Stdio => {
-                output::err("Warning: Password input may be echoed.\n");
-                output::err(prompt);
-                let mut line = String::new();
-                let n = io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| io_error(&e))?;
-                (n > 0).then(|| line.trim_end_matches(['\r', '\n']).to_owned())
-            }
-        };
-        answer.ok_or_else(|| Error::Unhandled {
-            class: "EOFError",
-            message: "no MFA code given (end of input)".into(),
-        })
-    }
-}
 
 /// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else the
 /// profile's `output`, else `json` (the AWS CLI's `output` variable). A
@@ -89,7 +46,7 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) ->
     // region or `--endpoint-url` never lets an assume-role call out.
     let client = match super::own_sts_client(&session, global) {
         Ok(c) => c,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     let sent = if global.no_sign_request {
         // No credentials are resolved; STS answers for itself (AWS rejects
@@ -105,13 +62,13 @@ pub(crate) fn get_caller_identity(global: &GlobalArgs, query: Option<&Query>) ->
         let creds = match session.get_credentials() {
             Ok(Some(c)) => c,
             Ok(None) => return super::no_credentials(),
-            Err(e) => return super::fail(&e, global),
+            Err(e) => return super::fail(&e, &session, global),
         };
         client.get_caller_identity(&creds)
     };
     let id = match sent {
         Ok(id) => id,
-        Err(e) => return super::fail(&e, global),
+        Err(e) => return super::fail(&e, &session, global),
     };
     // As the AWS CLI, the format is looked up after the call succeeded.
     let format = match output_format(global, &session) {

@@ -58,6 +58,13 @@ fn env_for(sso: &FakeSso, config: &str) -> TestEnv {
         .env("AWS_ENDPOINT_URL_SSO_OIDC", &sso.url())
 }
 
+/// `configure sso --populate --sso-session corp` and `extra`.
+fn populate<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["configure", "sso", "--populate", "--sso-session", "corp"];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// A valid token for sso-session corp in the token cache (P-SSO-3).
 fn seed_token(env: &TestEnv, access: &str) {
     let doc = serde_json::json!({"startUrl": START_URL, "region": "us-east-1",
@@ -395,15 +402,7 @@ fn populate_writes_one_profile_per_role_idempotently_and_prunes_only_its_own() {
     sso.set_page_size(1);
     let env = env_for(&sso, HAND);
     seed_token(&env, "seeded-token");
-    let args = [
-        "configure",
-        "sso",
-        "--populate",
-        "--sso-session",
-        "corp",
-        "--region",
-        "eu-west-1",
-    ];
+    let args = populate(&["--region", "eu-west-1"]);
     let run = env.credchain(&args);
     run.expect_code(0);
     assert!(
@@ -493,7 +492,7 @@ fn populate_writes_one_profile_per_role_idempotently_and_prunes_only_its_own() {
 
     // An account disappears: --dry-run shows the diff and writes nothing.
     sso.set_accounts(accounts()[..2].to_vec());
-    let mut prune: Vec<&str> = args.to_vec();
+    let mut prune = args.clone();
     prune.push("--prune");
     let mut dry = prune.clone();
     dry.push("--dry-run");
@@ -550,15 +549,7 @@ fn populate_refuses_bad_input_without_writing() {
     let sso = fake();
     let env = env_for(&sso, SESSION);
     seed_token(&env, "seeded-token");
-    let run = env.credchain(&[
-        "configure",
-        "sso",
-        "--populate",
-        "--sso-session",
-        "corp",
-        "--profile-template",
-        "{account}-{role_name}",
-    ]);
+    let run = env.credchain(&populate(&["--profile-template", "{account}-{role_name}"]));
     run.expect_code(255);
     assert!(
         run.stderr.contains("unknown placeholder {account}"),
@@ -576,15 +567,7 @@ fn populate_refuses_bad_input_without_writing() {
     let run = env.credchain(&["configure", "sso", "--populate"]);
     run.expect_code(2);
     // --debug on a good run: no token, no client secret.
-    let run = env.credchain(&[
-        "configure",
-        "sso",
-        "--populate",
-        "--sso-session",
-        "corp",
-        "--dry-run",
-        "--debug",
-    ]);
+    let run = env.credchain(&populate(&["--dry-run", "--debug"]));
     run.expect_code(0);
     assert!(
         run.stderr.contains("6 account/role pairs listed"),
@@ -593,7 +576,7 @@ fn populate_refuses_bad_input_without_writing() {
     );
     assert!(!run.combined().contains("seeded-token") && !run.combined().contains("csecret"));
     seed_token(&env, "unauthorized-token");
-    let run = env.credchain(&["configure", "sso", "--populate", "--sso-session", "corp"]);
+    let run = env.credchain(&populate(&[]));
     run.expect_code(255);
     assert!(
         run.stderr.contains("UnauthorizedException"),
@@ -732,15 +715,10 @@ fn populate_logs_in_when_no_token_is_cached() {
     let run = run_approving(
         &env,
         &sso,
-        &[
-            "configure",
-            "sso",
-            "--populate",
-            "--sso-session",
-            "corp",
+        &populate(&[
             "--profile-template",
             "{sso_session}.{account_id}.{role_name}",
-        ],
+        ]),
         "",
     );
     run.expect_code(0);
@@ -774,8 +752,7 @@ fn populate_and_concurrent_configure_set_keep_every_update() {
     let env = env_for(&sso, SESSION);
     seed_token(&env, "seeded-token");
     let runs: Vec<Run> = std::thread::scope(|s| {
-        let populate =
-            s.spawn(|| env.credchain(&["configure", "sso", "--populate", "--sso-session", "corp"]));
+        let populate = s.spawn(|| env.credchain(&populate(&[])));
         let sets: Vec<_> = (0..8)
             .map(|i| {
                 let env = &env;

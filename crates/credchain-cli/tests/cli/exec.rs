@@ -214,6 +214,20 @@ fn signal(env: &TestEnv, args: &[&str], which: &str) -> std::process::ExitStatus
     child.wait().unwrap()
 }
 
+/// `exec --serve --profile dev -- sh -c SCRIPT`.
+fn serve_sh(script: &str) -> [&str; 8] {
+    [
+        "exec",
+        "--serve",
+        "--profile",
+        "dev",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]
+}
+
 #[test]
 fn sigterm_reaches_the_child() {
     use std::os::unix::process::ExitStatusExt as _;
@@ -224,52 +238,15 @@ fn sigterm_reaches_the_child() {
     let s = sigterm(&env, &["exec", "--profile", "dev", "--", "sh", "-c", trap]);
     assert_eq!(s.code(), Some(42), "{s:?}");
     // --serve: credchain forwards it and exits with the child's status.
-    let s = sigterm(
-        &env,
-        &[
-            "exec",
-            "--serve",
-            "--profile",
-            "dev",
-            "--",
-            "sh",
-            "-c",
-            trap,
-        ],
-    );
+    let s = sigterm(&env, &serve_sh(trap));
     assert_eq!(s.code(), Some(42), "{s:?}");
     // A child killed by the signal: 128 + 15, as shells report it.
-    let s = sigterm(
-        &env,
-        &[
-            "exec",
-            "--serve",
-            "--profile",
-            "dev",
-            "--",
-            "sh",
-            "-c",
-            "echo ready; exec sleep 30",
-        ],
-    );
+    let s = sigterm(&env, &serve_sh("echo ready; exec sleep 30"));
     assert_eq!((s.code(), s.signal()), (Some(143), None), "{s:?}");
     // SIGINT and SIGHUP sent to credchain are forwarded too.
     for (sig, name) in [("-INT", "INT"), ("-HUP", "HUP")] {
         let script = format!("trap 'exit 41' {name}; echo ready; while :; do sleep 0.05; done");
-        let s = signal(
-            &env,
-            &[
-                "exec",
-                "--serve",
-                "--profile",
-                "dev",
-                "--",
-                "sh",
-                "-c",
-                &script,
-            ],
-            sig,
-        );
+        let s = signal(&env, &serve_sh(&script), sig);
         assert_eq!(s.code(), Some(41), "{name}: {s:?}");
     }
 }

@@ -47,6 +47,29 @@ fn a_missing_profile_is_one_line_with_the_profiles_and_the_nearest_name() {
 }
 
 #[test]
+fn the_missing_profile_hint_reuses_the_loaded_files() {
+    // `--debug` traces each session built and the files it loads: the
+    // hint's profile list comes from the command's session, so the files
+    // are loaded (and traced) once.
+    let env = TestEnv::new().config(PROFILES).credentials(DEV_KEYS);
+    let run = env.credchain(&["sts", "get-caller-identity", "--profile", "prd", "--debug"]);
+    run.expect_code(255);
+    assert_eq!(
+        run.stderr
+            .matches("debug: profile prd (from --profile)")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: Did you mean `prod`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_file_that_does_not_parse_is_one_line() {
     let env = TestEnv::new().config("[default\nregion = x\n");
     let run = env.credchain(&["explain"]);

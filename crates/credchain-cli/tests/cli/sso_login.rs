@@ -32,6 +32,16 @@ use crate::util::{CREDCHAIN, Run, TestEnv, on_path};
 
 const START_URL: &str = "https://d-1.awsapps.com/start";
 
+/// `sso login` for `dev`, device code flow, no browser.
+const DEVICE_LOGIN: [&str; 6] = [
+    "sso",
+    "login",
+    "--profile",
+    "dev",
+    "--use-device-code",
+    "--no-browser",
+];
+
 fn env_for(sso: &FakeSso, config: &str) -> TestEnv {
     TestEnv::new()
         .config(config)
@@ -245,16 +255,7 @@ fn device_login_no_browser_approved_by_a_test_client() {
         serde_json::from_slice(&std::fs::read(&tok_path).unwrap()).unwrap();
     assert_eq!(
         tok.keys().map(String::as_str).collect::<Vec<_>>(),
-        [
-            "startUrl",
-            "region",
-            "accessToken",
-            "expiresAt",
-            "clientId",
-            "clientSecret",
-            "registrationExpiresAt",
-            "refreshToken"
-        ]
+        credchain::testkit::sso::TOKEN_FILE_KEYS
     );
     let reg = token::registration_cache_key(START_URL, "us-east-1", None, Some("corp"));
     assert_eq!(cache_names(&env), {
@@ -274,14 +275,7 @@ fn progress_indicator_on_a_terminal() {
     let sso = FakeSso::start();
     let env = env_for(&sso, CONFIG);
     let mut cmd = env.command(Path::new(CREDCHAIN));
-    cmd.args([
-        "sso",
-        "login",
-        "--profile",
-        "dev",
-        "--use-device-code",
-        "--no-browser",
-    ]);
+    cmd.args(DEVICE_LOGIN);
     let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
     p.exp_string("Then enter the code:").expect("the code");
     // Unapproved: credchain polls every second and draws its spinner.
@@ -298,21 +292,7 @@ fn progress_indicator_on_a_terminal() {
 fn ten_parallel_logins_make_one_login() {
     let sso = FakeSso::start();
     let env = env_for(&sso, CONFIG);
-    let lives: Vec<Live> = (0..10)
-        .map(|_| {
-            spawn(
-                &env,
-                &[
-                    "sso",
-                    "login",
-                    "--profile",
-                    "dev",
-                    "--use-device-code",
-                    "--no-browser",
-                ],
-            )
-        })
-        .collect();
+    let lives: Vec<Live> = (0..10).map(|_| spawn(&env, &DEVICE_LOGIN)).collect();
     // The user approves the one code shown once every process has started
     // (the others are then waiting for the login lock).
     let deadline = Instant::now() + Duration::from_secs(60);

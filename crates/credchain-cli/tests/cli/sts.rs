@@ -4,55 +4,10 @@
 //! AWS CLI v1 doing the same. Skipped with a message when `moto_server` is
 //! not installed, unless `CREDCHAIN_REQUIRE_MOTO=1`.
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::util::TestEnv;
 
-use crate::util::{TestEnv, on_path};
-
-/// A running `moto_server` (shared with `mfa_login`); killed on drop.
-pub(crate) struct Moto {
-    child: Child,
-    pub(crate) port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `moto_server` on a free 127.0.0.1 port, or `None` (with a skip
-/// message) when it is not installed.
-#[allow(clippy::print_stderr)] // the skip message
-pub(crate) fn moto() -> Option<Moto> {
-    let Some(bin) = on_path("moto_server") else {
-        assert!(
-            std::env::var_os("CREDCHAIN_REQUIRE_MOTO").is_none_or(|v| v != "1"),
-            "moto_server is not on PATH"
-        );
-        eprintln!("skipping: moto_server is not on PATH (python3 -m pip install 'moto[server]')");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
+/// `moto_server` on a loopback port (shared with `mfa_login`, `query`, …).
+pub(crate) use credchain::testkit::moto::moto;
 
 const CHAIN: &str = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/RoleA\n\
     source_profile = b\nrole_session_name = sess-a\n\

@@ -349,12 +349,7 @@ impl TestEnv {
 }
 
 /// `name` resolved on this process's PATH.
-pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
+pub(crate) use credchain::testkit::moto::on_path;
 
 /// The `aws` executable, checked once to be AWS CLI v1, or a panic that
 /// says how to get it.

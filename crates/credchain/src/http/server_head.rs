@@ -8,8 +8,11 @@
 //! request-smuggling vectors RFC 9112 says to refuse) and at most
 //! [`MAX_HEADERS`] headers. What this module adds: a bound on the head's
 //! size, an upper-case method and an origin-form target (`/…`), UTF-8
-//! header values, and no body (`Content-Length` other than 0, or any
-//! `Transfer-Encoding`: neither server reads one).
+//! header values, and no body (a `Content-Length` other than 0, in any of
+//! them, or any `Transfer-Encoding`: neither server reads one; a length
+//! that is not digits is malformed). `proptests.rs` feeds it arbitrary
+//! bytes and mutated heads; `fuzz/fuzz_targets/server_head.rs` does the
+//! same for longer runs.
 
 /// The most header lines a request may carry.
 pub(crate) const MAX_HEADERS: usize = 64;
@@ -50,6 +53,24 @@ impl Request {
     /// The request target without its query string (`/latest/api/token`).
     pub(crate) fn path(&self) -> &str {
         self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+    }
+
+    /// The target's length in bytes (query included).
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) fn target_len(&self) -> usize {
+        self.target.len()
+    }
+
+    /// How many header lines were kept.
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) fn header_count(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// The bytes of all header names and values kept.
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) fn header_bytes(&self) -> usize {
+        self.headers.iter().map(|(n, v)| n.len() + v.len()).sum()
     }
 
     /// The query string (after the first `?`), `""` when there is none.
@@ -132,12 +153,22 @@ pub(crate) fn parse_head(
         keep_alive: false,
         headers,
     };
-    if req.header("transfer-encoding").is_some()
-        || req
-            .header("content-length")
-            .is_some_and(|n| n.parse::<u64>() != Ok(0))
-    {
+    if req.header("transfer-encoding").is_some() {
         return Err(ParseError::Body);
+    }
+    // Every `Content-Length`, not the first: `0` then `5` would otherwise
+    // pass as no body and the 5 bytes be read as the next request (RFC 9112
+    // §6.3: differing or invalid lengths are an error). Digits only, so
+    // `+0` is no length either.
+    for (name, value) in &req.headers {
+        if name.eq_ignore_ascii_case("content-length") {
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ParseError::Malformed);
+            }
+            if value.bytes().any(|b| b != b'0') {
+                return Err(ParseError::Body);
+            }
+        }
     }
     let connection = req.header("connection").unwrap_or("");
     let keep_alive = if version == 1 {
@@ -147,6 +178,9 @@ pub(crate) fn parse_head(
     };
     Ok(Some((Request { keep_alive, ..req }, end)))
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {
@@ -243,6 +277,23 @@ mod tests {
             parse("PUT / HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
                 .unwrap()
                 .is_some()
+        );
+        // Found by `proptests::a_body_is_never_accepted`: only the first
+        // length was checked, so a second one smuggled a body through.
+        assert_eq!(
+            parse("PUT / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nhello"),
+            Err(ParseError::Body)
+        );
+        for bad in ["+0", "-0", "0x0", "", "1 0"] {
+            assert_eq!(
+                parse(&format!("PUT / HTTP/1.1\r\nContent-Length: {bad}\r\n\r\n")),
+                Err(ParseError::Malformed),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            parse("PUT / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"),
+            Err(ParseError::Body)
         );
     }
 

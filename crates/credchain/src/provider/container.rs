@@ -27,6 +27,7 @@ use crate::env_vars::{AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_CREDENTI
 use crate::error::Error;
 use crate::http::{HttpMethod, Network, Request, Response, Timeouts, UrlParts};
 use crate::os::Os;
+use crate::pyjson::py_type;
 use crate::refreshable::RefreshableCredentials;
 use crate::time::{Timestamp, TimestampError};
 
@@ -207,18 +208,6 @@ pub fn parse_response(resp: &Response) -> Result<Json, AttemptError> {
     })
 }
 
-fn py_type_name(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "NoneType",
-        Json::Bool(_) => "bool",
-        Json::Number(n) if n.is_f64() => "float",
-        Json::Number(_) => "int",
-        Json::String(_) => "str",
-        Json::Array(_) => "list",
-        Json::Object(_) => "dict",
-    }
-}
-
 fn type_error(message: String) -> Error {
     Error::Unhandled {
         class: "TypeError",
@@ -241,7 +230,7 @@ fn index<'a>(doc: &'a Json, key: &str, provider: Method) -> Result<&'a Json, Err
         )),
         other => Err(type_error(format!(
             "'{}' object is not subscriptable",
-            py_type_name(other)
+            py_type(other)
         ))),
     }
 }
@@ -251,7 +240,7 @@ fn string_field(v: &Json, key: &str) -> Result<String, Error> {
         Json::String(s) => Ok(s.clone()),
         other => Err(type_error(format!(
             "{key} is a {}, not a string",
-            py_type_name(other)
+            py_type(other)
         ))),
     }
 }
@@ -263,7 +252,7 @@ pub(crate) fn parse_expiration(raw: &Json, provider: Method) -> Result<Timestamp
     let Json::String(raw) = raw else {
         return Err(type_error(format!(
             "Parser must be a string or character stream, not {}",
-            py_type_name(raw)
+            py_type(raw)
         )));
     };
     let source = format!("Expiration (from {provider})");

@@ -52,6 +52,7 @@ use crate::credentials::{Credentials, Method};
 use crate::env_vars::CREDCHAIN_PROCESS_TIMEOUT;
 use crate::error::Error;
 use crate::os::{ChildError, ChildSpec, ChildStderr, Os};
+use crate::pyjson::py_type;
 use crate::refreshable::{Refresh, RefreshableCredentials};
 use crate::time::Timestamp;
 
@@ -312,19 +313,6 @@ fn retrieve(cmd: &ProcessCommand, os: &Os) -> Result<Document, Error> {
     // `JSONDecodeError`, or `RecursionError` for a document nested too deep.
     let doc = crate::pyjson::loads(&text).map_err(|e| unhandled(e.class(), e.to_string()))?;
     parse_document(&doc, cmd.profile_account_id.as_deref())
-}
-
-/// Python's type name of a JSON value.
-fn py_type(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "NoneType",
-        Json::Bool(_) => "bool",
-        Json::Number(n) if n.is_f64() => "float",
-        Json::Number(_) => "int",
-        Json::String(_) => "str",
-        Json::Array(_) => "list",
-        Json::Object(_) => "dict",
-    }
 }
 
 /// Python's `str()` of a JSON value (`repr` inside containers).

@@ -65,7 +65,7 @@ fn fetch(ctx: &Ctx<'_>, cfg: &SsoConfig) -> Result<(Credentials, String), Error>
         client_profile: files.profile(ctx.session_profile),
     };
     // botocore creates the portal client before it loads the token.
-    let client = sso::portal_client(&access, cfg)?;
+    let client = access.portal_client(&cfg.region)?;
     let mut token_detail = None;
     let (doc, cached) = fetch_through(
         ctx.sts.cache.as_deref(),

@@ -473,6 +473,41 @@ pub struct OidcAccess<'a> {
     pub client_profile: Option<&'a Profile>,
 }
 
+impl<'a> OidcAccess<'a> {
+    /// The SSO-OIDC client for `region` (token refresh, device and PKCE
+    /// login), with the session profile's endpoint and retry settings.
+    ///
+    /// # Errors
+    /// An invalid region (`InvalidRegionError`) or endpoint setting, as
+    /// botocore's client creation.
+    pub fn oidc_client(&self, region: &str) -> Result<SsoClient<'a>, Error> {
+        SsoClient::new(
+            self.os,
+            self.net,
+            self.files,
+            self.client_profile,
+            Service::Oidc,
+            region,
+        )
+    }
+
+    /// The SSO portal client for `region` (`GetRoleCredentials`), with
+    /// the same settings as [`Self::oidc_client`].
+    ///
+    /// # Errors
+    /// As [`Self::oidc_client`].
+    pub fn portal_client(&self, region: &str) -> Result<SsoClient<'a>, Error> {
+        SsoClient::new(
+            self.os,
+            self.net,
+            self.files,
+            self.client_profile,
+            Service::Portal,
+            region,
+        )
+    }
+}
+
 /// An sso-session profile's token (P-SSO-6), refreshed when needed.
 pub fn session_token(
     access: &OidcAccess<'_>,
@@ -510,14 +545,7 @@ pub fn session_token(
                     return Ok((fresh, TokenState::NotRefreshed(why)));
                 }
                 record_attempt(&path, now);
-                let oidc = SsoClient::new(
-                    os,
-                    access.net,
-                    access.files,
-                    access.client_profile,
-                    Service::Oidc,
-                    &sess.region,
-                )?;
+                let oidc = access.oidc_client(&sess.region)?;
                 let s = |k: &str| fresh.get_str(k).unwrap_or_default().to_owned();
                 match oidc.create_token_refresh(
                     &s("clientId"),
@@ -578,18 +606,6 @@ pub fn role_credentials(
         c.insert("AccountId".into(), Json::String(cfg.account_id.clone()));
     }
     Ok(doc)
-}
-
-/// Builds the portal client for `cfg` with the session's settings.
-pub fn portal_client<'a>(access: &OidcAccess<'a>, cfg: &SsoConfig) -> Result<SsoClient<'a>, Error> {
-    SsoClient::new(
-        access.os,
-        access.net,
-        access.files,
-        access.client_profile,
-        Service::Portal,
-        &cfg.region,
-    )
 }
 
 #[cfg(test)]

@@ -46,7 +46,10 @@ pub fn is_retryable_response(status: u16, code: &str) -> bool {
         || (status == 400 && RETRYABLE_CODES.contains(&code))
 }
 
-/// Asks the user for an MFA code (botocore's `getpass` prompt, P-AR-6).
+pub use super::mfa::TerminalMfaPrompt;
+
+/// Asks the user for an MFA code (botocore's `getpass` prompt, P-AR-6);
+/// [`TerminalMfaPrompt`] is that prompt on the terminal.
 pub trait MfaPrompt: Send + Sync {
     /// Shows `prompt` (`Enter MFA code for <serial>: `) and returns the code.
     fn prompt(&self, prompt: &str) -> Result<String, Error>;

@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod endpoint;
+pub mod mfa;
 pub mod validate;
 
 use std::fmt::Write as _;

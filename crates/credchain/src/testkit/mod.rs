@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+pub mod moto;
+pub mod server_head;
 pub mod sso;
 
 use crate::http::{

@@ -76,6 +76,20 @@ pub const LOGIN_TOKEN_SECONDS: i64 = 28_800;
 /// `clientSecretExpiresAt` of every registration: 2100-01-01T00:00:00Z.
 pub const REGISTRATION_EPOCH: i64 = 4_102_444_800;
 
+/// The keys of a refreshable token file, in the AWS CLI v2's order (its
+/// `SSOTokenFetcher` writes them so; P-SSO-3/4), for the tests that
+/// compare a written file with it.
+pub const TOKEN_FILE_KEYS: [&str; 8] = [
+    "startUrl",
+    "region",
+    "accessToken",
+    "expiresAt",
+    "clientId",
+    "clientSecret",
+    "registrationExpiresAt",
+    "refreshToken",
+];
+
 /// The delay of the `slow` faults.
 pub const SLOW: Duration = Duration::from_millis(1500);
 

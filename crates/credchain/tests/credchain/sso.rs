@@ -219,19 +219,7 @@ fn p_sso_6_session_token_near_expiry_is_refreshed_and_rewritten() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(
-        keys,
-        [
-            "startUrl",
-            "region",
-            "accessToken",
-            "expiresAt",
-            "clientId",
-            "clientSecret",
-            "registrationExpiresAt",
-            "refreshToken"
-        ]
-    );
+    assert_eq!(keys, credchain::testkit::sso::TOKEN_FILE_KEYS);
     assert_eq!(doc["refreshToken"], "rt-abc-next");
     assert!(
         text.contains("\", \"region\": \""),

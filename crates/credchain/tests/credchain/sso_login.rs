@@ -264,19 +264,7 @@ fn p_sso_9_pkce_login_writes_the_aws_cli_files_and_the_provider_uses_them() {
          [\"authorization_code\", \"refresh_token\"]}"
     );
     let tok = read_json(&out.token_path);
-    assert_eq!(
-        keys(&tok),
-        [
-            "startUrl",
-            "region",
-            "accessToken",
-            "expiresAt",
-            "clientId",
-            "clientSecret",
-            "registrationExpiresAt",
-            "refreshToken"
-        ]
-    );
+    assert_eq!(keys(&tok), credchain::testkit::sso::TOKEN_FILE_KEYS);
     assert_eq!(tok["accessToken"], "good-login-1");
     assert_eq!(tok["refreshToken"], "rt-login-1");
     assert_eq!(tok["registrationExpiresAt"], "2100-01-01T00:00:00Z");

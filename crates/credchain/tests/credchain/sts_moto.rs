@@ -7,63 +7,15 @@
 //! Without `moto_server` on `PATH` the tests are skipped with a message,
 //! unless `CREDCHAIN_REQUIRE_MOTO=1` (then they fail).
 
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use credchain::cache::{CredentialCache, JsonFileCache};
 use credchain::http::OfflineClient;
 use credchain::os::{MapEnv, Os, RealClock, RealFs};
 use credchain::testkit::LoopbackClient;
+use credchain::testkit::moto::moto;
 use credchain::{Method, Session};
-
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-#[allow(clippy::print_stderr)] // the skip message
-fn moto() -> Option<Moto> {
-    let required = std::env::var_os("CREDCHAIN_REQUIRE_MOTO").is_some_and(|v| v == "1");
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(!required, "moto_server: {e}");
-            eprintln!("skipping: moto_server not available ({e})");
-            return None;
-        }
-    };
-    let moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 fn session(
     home: &Path,

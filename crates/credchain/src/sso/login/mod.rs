@@ -49,7 +49,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value as Json};
 
 use super::OidcAccess;
-use super::client::{Service, SsoClient};
+use super::client::SsoClient;
 use super::token::{self, TokenDoc};
 use crate::config::{ConfigFiles, Profile};
 use crate::credentials::SecretString;
@@ -654,14 +654,7 @@ pub fn login(
 ) -> Result<LoginOutcome, Error> {
     let os = access.os;
     // The client first: botocore checks the region before anything else.
-    let oidc = SsoClient::new(
-        os,
-        access.net,
-        access.files,
-        access.client_profile,
-        Service::Oidc,
-        &target.region,
-    )?;
+    let oidc = access.oidc_client(&target.region)?;
     let dir = token::cache_dir(&*os.env, &*os.fs);
     let key = token::cache_key(&target.start_url, target.session.as_deref());
     let token_path = token::token_path(&dir, &key);
