@@ -39,7 +39,9 @@ as a difference. For each scenario:
   host-prefix injection, s3 express auth, s3 us-east-1 option) and
   `tcp_keepalive` equals SO_KEEPALIVE in the endpoint's socket options.
   `defaults_mode` (including `auto`, with `AWS_EXECUTION_ENV`/`AWS_REGION`)
-  is generated, so the smart defaults are compared.
+  is generated, so the smart defaults are compared. A profile may name an
+  sso-session that is missing, empty, incomplete or complete (the config
+  checks of create_client's `get_auth_token`).
 
 IMDS is disabled (AWS_EC2_METADATA_DISABLED=true) in most scenarios; in about
 one in six it is enabled and `AWS_EC2_METADATA_SERVICE_ENDPOINT` points at a
@@ -208,7 +210,29 @@ def generate(seed, index):
         # auto against the IMDS region: in-region and cross-region clients.
         env['AWS_DEFAULTS_MODE'] = 'auto'
         env['AWS_DEFAULT_REGION'] = r.choice(['us-west-2', 'eu-west-1'])
+    # create_client's get_auth_token checks the profile's sso-session
+    # (missing, empty or incomplete: InvalidConfigError). A separate stream
+    # keeps the scenarios above as they were.
+    rs = random.Random('credchain-config-diff-sso:%s:%s' % (seed, index))
+    sso_sessions = {}
+    if rs.random() < 0.15:
+        prof = rs.choice(['default', 'dev'])
+        profiles[prof]['sso_session'] = 'corp'
+        kind = rs.choice(['missing', 'empty', 'no_url', 'no_region', 'other', 'complete'])
+        if kind != 'missing':
+            sso_sessions['corp'] = {
+                'empty': {},
+                'no_url': {'sso_region': 'us-east-1'},
+                'no_region': {'sso_start_url': 'https://corp.awsapps.com/start'},
+                'other': {'registration_scopes': 'sso:account:access'},
+                'complete': {'sso_region': 'us-east-1', 'sso_start_url': 'https://corp.awsapps.com/start'},
+            }[kind]
     config = []
+    for name, block in sso_sessions.items():
+        config.append('[sso-session %s]' % name)
+        for k, v in block.items():
+            config.append('%s = %s' % (k, v))
+        config.append('')
     for prof in ('default', 'dev'):
         header = '[default]' if prof == 'default' else '[profile dev]'
         config.append(header)

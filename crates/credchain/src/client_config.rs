@@ -7,7 +7,8 @@
 //! wins, as in botocore.
 //!
 //! ```text
-//!  region ─► api_versions ─► defaults_mode (auto: AWS_EXECUTION_ENV, IMDS)
+//!  region ─► api_versions ─► sso-session config (get_auth_token)
+//!     ─► defaults_mode (auto: AWS_EXECUTION_ENV, IMDS)
 //!     ─► s3 config, configured endpoint ─► endpoint stage (s3: us-east-1
 //!        option, `s3 = str`; sts: sts_regional_endpoints without endpoint)
 //!     ─► retries read ─► compression ─► checksums ─► account-id mode
@@ -925,6 +926,81 @@ mod tests {
                 .service_config("sts")
                 .is_ok()
         );
+    }
+
+    /// create_client's `get_auth_token` (SSOTokenProvider's config checks)
+    /// runs for every client, after api_versions and before the defaults
+    /// mode. Expectations: botocore 1.43.11 `create_client('sts',
+    /// region_name='us-east-1', aws_access_key_id=.., aws_secret_access_key=..)`.
+    #[test]
+    fn sso_session_config_is_checked_before_defaults_mode() {
+        let missing = (
+            "InvalidConfigError",
+            "The profile \"default\" is configured to use the SSO token provider but the \"foo\" \
+             sso_session configuration does not exist.",
+        );
+        let cases: Vec<Case<'_>> = vec![
+            ("sts", vec![], "[default]\nsso_session = foo\n", missing),
+            (
+                "sts",
+                vec![("AWS_DEFAULTS_MODE", "nope")],
+                "[default]\nsso_session = foo\n",
+                missing,
+            ),
+            (
+                "sts",
+                vec![],
+                "[default]\nsso_session = x\n[sso-session x]\nsso_region = us-east-1\n",
+                (
+                    "InvalidConfigError",
+                    "The profile \"default\" is configured to use the SSO token provider but is \
+                     missing the following configuration: ['sso_start_url'].",
+                ),
+            ),
+            (
+                "sts",
+                vec![],
+                "[default]\nsso_session = x\n[sso-session x]\nfoo = 1\n",
+                (
+                    "InvalidConfigError",
+                    "The profile \"default\" is configured to use the SSO token provider but is \
+                     missing the following configuration: ['sso_start_url', 'sso_region'].",
+                ),
+            ),
+            (
+                "sts",
+                vec![("AWS_PROFILE", "p")],
+                "[profile p]\nsso_session = x\n[sso-session x]\n",
+                (
+                    "InvalidConfigError",
+                    "The profile \"p\" is configured to use the SSO token provider but the \"x\" \
+                     sso_session configuration does not exist.",
+                ),
+            ),
+            (
+                "sts",
+                vec![],
+                "[default]\nsso_session =\n  a = b\n",
+                ("TypeError", "unhashable type: 'dict'"),
+            ),
+        ];
+        for (svc, env, config, (class, message)) in cases {
+            let e = session(&env, config).service_config(svc).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.to_string().as_str()),
+                (class, message),
+                "{config}"
+            );
+        }
+        // A complete sso-session: no token is read (none exists), no error.
+        let ok = "[default]\nsso_session = x\n[sso-session x]\nsso_region = us-east-1\n\
+                  sso_start_url = https://u/start\n";
+        assert!(session(&[], ok).service_config("sts").is_ok());
+        // Before api_versions it is not: that check still wins.
+        let e = session(&[], "[default]\nsso_session = foo\napi_versions = x\n")
+            .service_config("sts")
+            .unwrap_err();
+        assert_eq!(e.kind(), "AttributeError");
     }
 
     #[test]

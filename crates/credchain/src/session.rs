@@ -1042,7 +1042,9 @@ impl Session {
     /// # Errors
     ///
     /// `InvalidRegionError`, `InvalidDefaultsMode`, `UnknownServiceError`, the
-    /// errors of [`Session::endpoint_url`], of
+    /// errors of [`crate::sso::token_provider_config`] (`InvalidConfigError`
+    /// for a profile's missing or incomplete sso-session), of
+    /// [`Session::endpoint_url`], of
     /// [`crate::endpoints::endpoint_config`] and of the settings, and those
     /// listed in [`crate::client_config`].
     pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
@@ -1056,6 +1058,9 @@ impl Session {
             _ => Some(region),
         };
         crate::client_config::api_versions(self)?;
+        // create_client's get_auth_token: the SSO token provider's config
+        // checks, before the defaults mode (no token read, no request).
+        crate::sso::token_provider_config(self.config_files()?, self.profile().effective())?;
         let client_region = region.as_ref().and_then(|r| r.value.as_str());
         let mode = crate::client_config::defaults_mode(self, client_region)?;
         // ClientCreator loads the model (UnknownServiceError).

@@ -250,6 +250,35 @@ pub fn session_config(
     })
 }
 
+/// The configuration checks of botocore's `Session.get_auth_token`, which
+/// `create_client` runs for every client (even with explicit keys), before
+/// the defaults mode: `SSOTokenProvider._load_sso_config` for `profile`
+/// (the session's profile, or `default`). `None` when the profile does not
+/// exist or names no `sso_session`. Nothing else: botocore's
+/// `load_token` only wraps the provider in a `DeferredRefreshableToken`,
+/// so no token is read or refreshed and nothing is sent.
+///
+/// # Errors
+///
+/// `InvalidConfigError` for a missing, empty or incomplete sso-session
+/// section ([`session_config`]); Python's `TypeError` when `sso_session` is
+/// a block of sub-properties (a dict is no key of `sso_sessions`).
+pub fn token_provider_config(
+    files: &ConfigFiles,
+    profile: &str,
+) -> Result<Option<SessionConfig>, Error> {
+    let Some(setting) = files.profile(profile).and_then(|p| p.get("sso_session")) else {
+        return Ok(None);
+    };
+    match &setting.value {
+        Value::Str(name) => session_config(files, profile, name).map(Some),
+        Value::Nested(_) => Err(Error::Unhandled {
+            class: "TypeError",
+            message: "unhashable type: 'dict'".into(),
+        }),
+    }
+}
+
 /// The key of the SSO role credentials in the AWS CLI cache (P-SSO-8):
 /// SHA-1 of the compact, sorted JSON of `accountId`, `roleName` and
 /// `sessionName` or `startUrl`.
