@@ -143,13 +143,12 @@ fn ask_stdin(prompt: &str) -> Result<String, Error> {
     Ok(chomp(line))
 }
 
-/// The line without its ending (`\n`, and a `\r` before it).
+/// The line without a final `\n`, as `getpass._raw_input`: a `\r` before
+/// it stays (botocore sends it as part of the code; a terminal in its
+/// usual mode, `ICRNL`, never passes one on).
 fn chomp(mut line: String) -> String {
     if line.ends_with('\n') {
         line.pop();
-        if line.ends_with('\r') {
-            line.pop();
-        }
     }
     line
 }

@@ -30,10 +30,13 @@ fn no_terminal_is_a_clear_error() {
     assert!(e.to_string().contains("is not a terminal"), "{e}");
 }
 
+/// `getpass._raw_input` (Python 3.11+, botocore 1.43.11's prompt) strips
+/// only a final `\n`: `'123456\r\n'` reads as `'123456\r'` (Python's repr).
 #[test]
 fn chomp_takes_one_line_ending() {
     assert_eq!(chomp("123456\n".into()), "123456");
-    assert_eq!(chomp("123456\r\n".into()), "123456");
+    assert_eq!(chomp("123456\r\n".into()), "123456\r");
+    assert_eq!(chomp("123456\r".into()), "123456\r");
     assert_eq!(chomp("123456".into()), "123456");
     assert_eq!(chomp(" 1 \n\n".into()), " 1 \n");
 }
