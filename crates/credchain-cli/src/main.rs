@@ -120,6 +120,9 @@ fn main() -> ExitCode {
             }
         },
     };
+    // A refresh on `serve`'s (or `exec --serve`'s) worker thread may be at
+    // the MFA prompt when the command stops: echo back on before exiting.
+    credchain::os::restore_terminals_for_exit();
     // Output that never reached stdout (`> /dev/full`) is a failure, as in
     // the AWS CLI (`[Errno 28] No space left on device`, exit 255).
     if let Some(e) = output::stdout_error() {

@@ -742,12 +742,44 @@ pub fn open_terminal(path: &Path) -> io::Result<std::fs::File> {
 
 /// A terminal's echo switched off until this is dropped, so the old mode
 /// comes back on every path out of a prompt: an answer, an error, a panic.
-/// (A signal that kills the process skips it, as it skips Python's
-/// `finally`; shells restore the mode of a job killed by a signal.)
+///
+/// A signal that ends the process skips `Drop`. Python does not have that
+/// gap: SIGINT becomes `KeyboardInterrupt` and `getpass`'s `finally`
+/// restores the terminal. So while it is alive the saved mode is also held
+/// in a process-wide list that [`restore_terminals_for_exit`] restores from
+/// any thread: a program's SIGINT/SIGTERM handler or stop path calls it
+/// before the process ends (the `credchain` CLI does; without a handler
+/// the default action kills the process with echo off, and a shell leaves
+/// it off).
 #[cfg(unix)]
 pub struct EchoOff<'a> {
     tty: std::os::fd::BorrowedFd<'a>,
     saved: rustix::termios::Termios,
+    /// Its entry in [`QUIETED`].
+    id: u64,
+}
+
+/// A terminal an [`EchoOff`] holds quiet: a descriptor of its own (the
+/// guard's is borrowed) and the mode to put back.
+#[cfg(unix)]
+struct Quieted {
+    id: u64,
+    tty: std::os::fd::OwnedFd,
+    saved: rustix::termios::Termios,
+}
+
+/// The terminals whose echo is off now, oldest first, and whether the
+/// process is exiting ([`restore_terminals_for_exit`] ran: echo then stays
+/// on). One lock orders switching off, restoring and the exit's restore,
+/// so no mode is switched off after the exit's restore.
+#[cfg(unix)]
+static QUIETED: std::sync::Mutex<(bool, Vec<Quieted>)> = std::sync::Mutex::new((false, Vec::new()));
+
+#[cfg(unix)]
+fn quieted() -> std::sync::MutexGuard<'static, (bool, Vec<Quieted>)> {
+    QUIETED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(unix)]
@@ -756,21 +788,74 @@ impl<'a> EchoOff<'a> {
     /// once: type-ahead is kept, where `getpass` flushes it).
     ///
     /// # Errors
-    /// `tty` is not a terminal (`ENOTTY`), or the mode cannot be set.
+    /// `tty` is not a terminal (`ENOTTY`), the mode cannot be set, or the
+    /// process is exiting (`Interrupted`: [`restore_terminals_for_exit`]
+    /// ran, echo stays on).
     pub fn new(tty: &'a impl std::os::fd::AsFd) -> io::Result<EchoOff<'a>> {
         use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let tty = tty.as_fd();
         let saved = tcgetattr(tty)?;
         let mut quiet = saved.clone();
         quiet.local_modes.remove(LocalModes::ECHO);
+        let own = tty.try_clone_to_owned()?;
+        let mut list = quieted();
+        if list.0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the process is exiting: the terminal's echo is left on",
+            ));
+        }
         tcsetattr(tty, OptionalActions::Now, &quiet)?;
-        Ok(EchoOff { tty, saved })
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        list.1.push(Quieted {
+            id,
+            tty: own,
+            saved: saved.clone(),
+        });
+        Ok(EchoOff { tty, saved, id })
+    }
+}
+
+/// Puts back the mode of every terminal an [`EchoOff`] holds quiet (newest
+/// first, so the oldest saved mode wins), for a process about to end on
+/// SIGINT/SIGTERM: call it from the signal handling thread or stop path,
+/// never from a signal handler (it takes a lock). From then on
+/// [`EchoOff::new`] fails, so no prompt switches echo off again before the
+/// exit. Does nothing where echo is on.
+pub fn restore_terminals_for_exit() {
+    #[cfg(unix)]
+    {
+        let mut list = quieted();
+        list.0 = true;
+        restore_quieted(&list.1, |_| true);
+    }
+}
+
+/// [`restore_terminals_for_exit`]'s restore without the exit, only for the
+/// terminal `tty` is open on (tests run side by side on their own ptys).
+#[cfg(all(unix, test))]
+pub(crate) fn restore_terminal_now(tty: &impl std::os::fd::AsFd) {
+    use std::os::fd::AsFd as _;
+    let rdev = |fd: std::os::fd::BorrowedFd<'_>| rustix::fs::fstat(fd).map(|st| st.st_rdev).ok();
+    let want = rdev(tty.as_fd());
+    restore_quieted(&quieted().1, |q| {
+        want.is_some() && rdev(q.tty.as_fd()) == want
+    });
+}
+
+#[cfg(unix)]
+fn restore_quieted(list: &[Quieted], which: impl Fn(&Quieted) -> bool) {
+    for q in list.iter().rev().filter(|q| which(q)) {
+        let _ = rustix::termios::tcsetattr(&q.tty, rustix::termios::OptionalActions::Now, &q.saved);
     }
 }
 
 #[cfg(unix)]
 impl Drop for EchoOff<'_> {
     fn drop(&mut self) {
+        let mut list = quieted();
+        list.1.retain(|q| q.id != self.id);
         let _ = rustix::termios::tcsetattr(
             self.tty,
             rustix::termios::OptionalActions::Now,

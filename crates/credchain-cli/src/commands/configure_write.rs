@@ -343,6 +343,10 @@ impl Prompter {
     /// Shows `prompt` and reads one answer without its line ending; `None`
     /// at end of input.
     pub(crate) fn ask(&mut self, prompt: &str, secret: bool) -> io::Result<Option<String>> {
+        if secret {
+            // Ctrl-C at a secret prompt puts echo back before the exit.
+            super::interrupt::arm();
+        }
         let mut line = String::new();
         let n = match self {
             Prompter::Tty { out, input } => {

@@ -246,6 +246,7 @@ fn run_forwarding_signals(mut cmd: Command, program: &OsString) -> u8 {
 
     // Caught before the child exists, so no signal in between kills us
     // and orphans it; what arrives early is forwarded once it runs.
+    super::interrupt::handled_by_command();
     let mut signals = match SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP]) {
         Ok(s) => s,
         Err(e) => return super::fail_msg(&format!("cannot catch signals: {e}")),

@@ -5,6 +5,7 @@ pub(crate) mod configure_sso;
 pub(crate) mod configure_write;
 pub(crate) mod exec;
 pub(crate) mod explain;
+pub(crate) mod interrupt;
 pub(crate) mod mfa_login;
 pub(crate) mod serve;
 pub(crate) mod sso;
@@ -133,10 +134,11 @@ pub(crate) fn session_on(global: &GlobalArgs, file_cache: bool, os: Os) -> Sessi
         ));
     }
     // botocore's getpass prompt on the terminal; from a pipe, one line of
-    // stdin (scripted use, as the CLI's other prompts).
-    b = b.mfa_prompt(std::sync::Arc::new(
+    // stdin (scripted use, as the CLI's other prompts). Ctrl-C at it puts
+    // echo back, as getpass's `finally`.
+    b = b.mfa_prompt(std::sync::Arc::new(interrupt::MfaPrompt(
         credchain::sts::client::TerminalMfaPrompt::new().scripted_stdin(),
-    ));
+    )));
     let session = b.build();
     if global.debug {
         let sel = session.profile();

@@ -155,6 +155,7 @@ type StopSignals = signal_hook::iterator::Signals;
 #[cfg(unix)]
 fn stop_signals() -> std::io::Result<StopSignals> {
     use signal_hook::consts::{SIGINT, SIGTERM};
+    super::interrupt::handled_by_command();
     signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
 }
 

@@ -200,6 +200,45 @@ fn mfa_code_is_asked_on_the_terminal_without_echo() {
     );
 }
 
+/// Ctrl-C at the MFA prompt (P-AR-6): as getpass's `finally` on
+/// `KeyboardInterrupt`, echo is back on when the process has ended, and it
+/// ended by SIGINT (the AWS CLI's exit status 130 in a shell). `sts
+/// get-caller-identity` and `serve`, whose initial fetch prompts; the
+/// prompt comes before any STS call (the endpoint is a closed port).
+#[cfg(unix)]
+#[test]
+fn ctrl_c_at_the_mfa_prompt_restores_echo() {
+    let env = TestEnv::new()
+        .config(
+            "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/Mfa\nsource_profile = base\n\
+             mfa_serial = arn:aws:iam::123456789012:mfa/me\n\
+             [profile base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
+             aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        )
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    for command in [&["sts", "get-caller-identity"][..], &["serve"][..]] {
+        let mut cmd = env.command(std::path::Path::new("sh"));
+        // The shell survives the Ctrl-C (a trap; its child gets the default
+        // action back) and reports the status and the terminal's echo flag.
+        cmd.args([
+            "-c",
+            "trap 'echo' INT; stty echo; \"$0\" \"$@\"; echo \"rc=$?\"; \
+             if stty -a | tr ' ;' '\\n\\n' | grep -qx -- -echo; then echo ECHO=off; \
+             else echo ECHO=on; fi",
+            crate::util::CREDCHAIN,
+        ]);
+        cmd.args(command).args(["--profile", "a"]);
+        let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
+        p.exp_string("Enter MFA code for arn:aws:iam::123456789012:mfa/me: ")
+            .expect("the MFA prompt");
+        p.send_control('c').expect("Ctrl-C");
+        let rest = p.exp_eof().expect("eof");
+        assert!(rest.contains("rc=130"), "{command:?}: {rest:?}");
+        assert!(rest.contains("ECHO=on"), "{command:?}: {rest:?}");
+    }
+}
+
 /// `--output table` and `--endpoint-url` byte-for-byte against the AWS CLI:
 /// the configured STS endpoint is a closed port, so only `--endpoint-url`
 /// can reach moto. Static keys keep `UserId` deterministic.

@@ -6,7 +6,9 @@
 //! echo goes off before the prompt is written, one line is read, the old
 //! mode comes back (on every path: an [`EchoOff`] guard), then a newline
 //! is written for the Enter the terminal did not echo. End of input is
-//! `EOFError`.
+//! `EOFError`. A program that ends on SIGINT/SIGTERM restores the mode
+//! with [`crate::os::restore_terminals_for_exit`] from its handler, as
+//! getpass's `finally` does on `KeyboardInterrupt`.
 //!
 //! Where `getpass` has no terminal it warns ("Warning: Password input may
 //! be echoed.") and reads stdin. A library cannot assume it owns the

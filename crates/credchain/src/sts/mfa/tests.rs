@@ -142,6 +142,26 @@ mod pty {
         assert!(echo_on(&t.follower), "echo is back on after the error");
     }
 
+    /// A signal handler's restore (`os::restore_terminals_for_exit`, here
+    /// only for this pty) puts echo back while the prompt still waits: what
+    /// the CLI does on SIGINT/SIGTERM before the process ends.
+    #[test]
+    fn the_saved_mode_is_restored_from_another_thread() {
+        let t = pty();
+        let path = t.path.clone();
+        let asked = std::thread::spawn(move || TerminalMfaPrompt::at(path).prompt(PROMPT));
+        screen_until(&t.leader, PROMPT);
+        assert!(!echo_on(&t.follower), "echo is off at the prompt");
+        crate::os::restore_terminal_now(&t.follower);
+        assert!(
+            echo_on(&t.follower),
+            "echo is back on, the prompt still waiting"
+        );
+        (&t.leader).write_all(b"123456\n").unwrap();
+        assert_eq!(asked.join().unwrap().unwrap(), "123456");
+        assert!(echo_on(&t.follower));
+    }
+
     /// Two threads needing a code at once are asked one after the other.
     #[test]
     fn concurrent_prompts_are_serialised() {
