@@ -120,8 +120,8 @@ fn main() -> ExitCode {
             }
         },
     };
-    // A refresh on `serve`'s (or `exec --serve`'s) worker thread may be at
-    // the MFA prompt when the command stops: echo back on before exiting.
+    // `serve` / `exec` return here on SIGINT/SIGTERM: should a prompt on
+    // another thread still hold echo off, put it back before exiting.
     credchain::os::restore_terminals_for_exit();
     // Output that never reached stdout (`> /dev/full`) is a failure, as in
     // the AWS CLI (`[Errno 28] No space left on device`, exit 255).

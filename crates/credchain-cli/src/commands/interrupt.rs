@@ -13,8 +13,8 @@
 //! disposition), so the thread stays after the prompt and keeps doing the
 //! default action. Commands that take these signals themselves (`serve`,
 //! `exec`) call [`handled_by_command`]: the thread then leaves the signal
-//! to them, and `main` restores the terminal when they return (a refresh
-//! on `serve`'s worker thread may be at the prompt when it stops).
+//! to them, and `main` restores the terminal when they return (should a
+//! prompt on another thread still hold echo off).
 //! No `unsafe`: signal-hook's self-pipe iterator, on a plain thread.
 
 use std::sync::atomic::{AtomicBool, Ordering};
