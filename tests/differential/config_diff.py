@@ -85,7 +85,8 @@ FIXED = {'profile', 'config_file', 'credentials_file', 'data_path'}
 BOOL_VALUES = ['true', 'TRUE', 'True', 'false', '1', 'yes', '']
 INT_VALUES = ['3', ' 7 ', '1_0', '0', '-2', 'x', '0x5', '', '12345']
 STR_VALUES = {
-    'region': ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-south-1', 'us west 2', ''],
+    'region': ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-south-1', 'us west 2', '',
+               'fips-us-west-2', 'us-east-1-fips'],
     'retry_mode': ['legacy', 'standard', 'adaptive', 'bogus', ''],
     'defaults_mode': ['legacy', 'standard', 'in-region', 'cross-region', 'mobile', 'nope',
                       'auto', 'AUTO', 'Standard'],

@@ -485,7 +485,9 @@ pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<
 /// The effective client settings of `service`, after every check botocore
 /// makes while creating the client, in its order (see the module docs).
 /// `s3` is the session's `s3.*` settings (botocore's `s3` config, read for
-/// every client); the smart default of `us_east_1_regional_endpoint` is
+/// every client); `client_region` is the region `create_client` is given
+/// (a FIPS pseudo region keeps the 60 s `connect_timeout`); the smart
+/// default of `us_east_1_regional_endpoint` is
 /// applied to it in place. `endpoint_stage` runs at botocore's endpoint stage with the
 /// client's `sts_regional_endpoints` row and `s3` as they stand there, and
 /// gives the URL the client is created with.
@@ -514,6 +516,7 @@ pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<
 pub(crate) fn client_settings(
     session: &Session,
     service: &str,
+    client_region: Option<&str>,
     s3: &mut [Resolved],
     mode: &DefaultsMode,
     endpoint_stage: &mut EndpointStage<'_>,
@@ -545,15 +548,19 @@ pub(crate) fn client_settings(
         mode,
         smart.map(|d| d.retry_mode),
     );
+    // A FIPS pseudo region makes create_client pass a Config object, whose
+    // connect_timeout (60) config_kwargs copies, so _compute_connect_timeout
+    // keeps it over the mode's default.
+    let fips_config = client_region.is_some_and(|r| crate::endpoints::normalize_fips_region(r).1);
     let connect_timeout = match smart {
-        Some(d) => Resolved {
+        Some(d) if !fips_config => Resolved {
             name: "connect_timeout".into(),
             value: SettingValue::Seconds {
                 millis: d.connect_timeout_ms,
             },
             provenance: mode.provenance(),
         },
-        None => Resolved {
+        _ => Resolved {
             name: "connect_timeout".into(),
             value: SettingValue::Int(60),
             provenance: Provenance::Default,
@@ -994,5 +1001,36 @@ mod tests {
             c.setting("retries.total_max_attempts").unwrap().value,
             SettingValue::Int(5)
         );
+    }
+
+    #[test]
+    fn fips_pseudo_region_keeps_the_config_objects_connect_timeout() {
+        // botocore 1.43.11, ec2: meta.config.connect_timeout is 60 for
+        // fips-us-west-2 / us-west-2-fips under standard, mobile and
+        // in-region (its Config(use_fips_endpoint=True) carries 60), 3.1
+        // for us-west-2 under standard; every other field is the same.
+        for (mode, region, want) in [
+            ("standard", "fips-us-west-2", SettingValue::Int(60)),
+            ("mobile", "us-west-2-fips", SettingValue::Int(60)),
+            ("in-region", "fips-us-west-2", SettingValue::Int(60)),
+            (
+                "standard",
+                "us-west-2",
+                SettingValue::Seconds { millis: 3100 },
+            ),
+        ] {
+            let s = session(
+                &[("AWS_DEFAULTS_MODE", mode), ("AWS_DEFAULT_REGION", region)],
+                "",
+            );
+            let c = s.service_config("ec2").unwrap();
+            let t = c.setting("connect_timeout").unwrap();
+            assert_eq!(t.value, want, "{mode} {region}");
+            assert_eq!(
+                c.setting("retries.mode").unwrap().value,
+                SettingValue::Str("standard".into()),
+                "{mode} {region}"
+            );
+        }
     }
 }

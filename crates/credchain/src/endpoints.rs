@@ -597,6 +597,15 @@ fn s3_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
     }
 }
 
+/// `ClientCreator._normalize_fips_region`: the region without `fips-` /
+/// `-fips`, and whether it had one (a FIPS pseudo region, which makes
+/// botocore create the client with a `Config(use_fips_endpoint=True)`).
+pub(crate) fn normalize_fips_region(region: &str) -> (String, bool) {
+    let n = region.replace("fips-", "").replace("-fips", "");
+    let pseudo = n != region;
+    (n, pseudo)
+}
+
 /// [`resolve`] without [`check_ruleset_builtins`]: botocore's
 /// `_compute_endpoint_config`, which runs before the retry settings are
 /// checked.
@@ -607,13 +616,10 @@ fn s3_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
 pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
     let info = service(client)?;
     let service_name = info.endpoint_prefix;
-    // ClientCreator._normalize_fips_region.
     let mut fips = inputs.use_fips;
     let region = inputs.region.as_deref().map(|r| {
-        let n = r.replace("fips-", "").replace("-fips", "");
-        if n != r {
-            fips = true;
-        }
+        let (n, pseudo) = normalize_fips_region(r);
+        fips |= pseudo;
         n
     });
     let endpoint_url = inputs.endpoint_url.as_deref();

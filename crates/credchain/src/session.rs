@@ -1071,6 +1071,7 @@ impl Session {
         let client = crate::client_config::client_settings(
             self,
             service,
+            client_region,
             &mut s3,
             &mode,
             &mut |sts, s3| {
