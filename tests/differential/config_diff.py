@@ -106,7 +106,8 @@ STR_VALUES = {
     'ec2_metadata_service_endpoint_mode': ['ipv4', 'ipv6'],
 }
 GENERIC_STR = ['a', 'some value', '10', 'http://127.0.0.1:1', 'x=y']
-ENDPOINTS = ['http://127.0.0.1:4566', 'https://localhost:8443', 'http://127.0.0.1:9000/path']
+# '' is unset at its location (ConfiguredEndpointProvider's `if endpoint_url:`).
+ENDPOINTS = ['http://127.0.0.1:4566', 'https://localhost:8443', 'http://127.0.0.1:9000/path', '']
 
 
 def table():

@@ -1033,4 +1033,87 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn an_empty_configured_endpoint_url_falls_through_to_the_next_location() {
+        // botocore 1.43.11, create_client(svc, region_name='us-west-2')
+        // .meta.endpoint_url (ConfiguredEndpointProvider: `if endpoint_url:`).
+        let services = "[default]\nservices = s\nendpoint_url = http://p:2\n[services s]\n";
+        for (svc, env, config, want) in [
+            (
+                "ec2",
+                vec![("AWS_ENDPOINT_URL", "")],
+                "",
+                "https://ec2.us-west-2.amazonaws.com",
+            ),
+            (
+                "ec2",
+                vec![
+                    ("AWS_ENDPOINT_URL_EC2", ""),
+                    ("AWS_ENDPOINT_URL", "http://x:1"),
+                ],
+                "",
+                "http://x:1",
+            ),
+            (
+                "ec2",
+                vec![],
+                "[default]\nendpoint_url =\n",
+                "https://ec2.us-west-2.amazonaws.com",
+            ),
+            (
+                "ec2",
+                vec![("AWS_ENDPOINT_URL_EC2", "")],
+                "[default]\nendpoint_url = http://p:2\n",
+                "http://p:2",
+            ),
+            (
+                "ec2",
+                vec![],
+                &format!("{services}ec2 =\n  endpoint_url =\n"),
+                "http://p:2",
+            ),
+            (
+                "ec2",
+                vec![],
+                &format!("{services}ec2 =\n  endpoint_url = http://s:3\n  endpoint_url =\n"),
+                "http://p:2",
+            ),
+            (
+                "sts",
+                vec![("AWS_ENDPOINT_URL", "")],
+                "",
+                "https://sts.us-west-2.amazonaws.com",
+            ),
+            (
+                "sts",
+                vec![
+                    ("AWS_ENDPOINT_URL_STS", ""),
+                    ("AWS_ENDPOINT_URL", "http://x:1"),
+                ],
+                "",
+                "http://x:1",
+            ),
+        ] {
+            let mut env = env;
+            env.push(("AWS_DEFAULT_REGION", "us-west-2"));
+            let s = session(&env, config);
+            let c = s.service_config(svc).unwrap();
+            assert_eq!(
+                c.endpoint.value,
+                SettingValue::Str(want.into()),
+                "{env:?} {config:?}"
+            );
+            if svc == "sts" {
+                // The STS client's requests go to the same place.
+                let url = crate::sts::endpoint::configured_endpoint_url(
+                    &*s.os().env,
+                    s.config_files().unwrap(),
+                    s.scoped_profile().unwrap(),
+                )
+                .unwrap();
+                assert_eq!(url.as_deref().unwrap_or(want), want);
+            }
+        }
+    }
 }

@@ -306,7 +306,9 @@ pub fn configured_endpoint_url_for(
 
 /// [`configured_endpoint_url_for`] with where the URL came from: the env
 /// var, the `[services X]` sub-key's line (profile field `services X`), or
-/// the profile's `endpoint_url` line (profile field `profile_name`).
+/// the profile's `endpoint_url` line (profile field `profile_name`). An
+/// empty value at a location counts as unset there (botocore's
+/// `if endpoint_url:`).
 pub fn configured_endpoint(
     env: &dyn Env,
     files: &ConfigFiles,
@@ -327,7 +329,9 @@ pub fn configured_endpoint(
         format!("AWS_ENDPOINT_URL_{env_suffix}"),
         "AWS_ENDPOINT_URL".into(),
     ] {
-        if let Some(u) = env.get(&var) {
+        // `ConfiguredEndpointProvider.provide`: `if endpoint_url:` at each
+        // location, so an empty value falls through to the next one.
+        if let Some(u) = env.get(&var).filter(|u| !u.is_empty()) {
             return Ok(Some((u, Provenance::Env(var))));
         }
     }
@@ -343,6 +347,7 @@ pub fn configured_endpoint(
         if let Some(s) = section.get(services_key)
             && let Value::Nested(block) = &s.value
             && let Some((_, url)) = block.iter().rev().find(|(k, _)| k == "endpoint_url")
+            && !url.is_empty()
         {
             return Ok(Some((
                 url.clone(),
@@ -356,7 +361,7 @@ pub fn configured_endpoint(
     Ok(profile.and_then(|p| {
         let s = p.get("endpoint_url")?;
         Some((
-            s.value.as_str()?.to_owned(),
+            s.value.as_str().filter(|u| !u.is_empty())?.to_owned(),
             Provenance::File {
                 origin: s.origin,
                 profile: profile_name.to_owned(),
