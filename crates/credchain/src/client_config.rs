@@ -1116,4 +1116,41 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_region_with_a_final_newline_keeps_its_partition() {
+        // botocore 1.43.11: create_client(svc, region_name=...) raises
+        // ValueError with these URLs (Python's `$` matches before a final
+        // newline, so the cn pattern still applies).
+        for (svc, region, url) in [
+            (
+                "ec2",
+                "cn-foo-1\n",
+                "https://ec2.cn-foo-1\n.amazonaws.com.cn",
+            ),
+            (
+                "sts",
+                "cn-foo-1\n",
+                "https://sts.cn-foo-1\n.amazonaws.com.cn",
+            ),
+            (
+                "s3",
+                "cn-north-1\n",
+                "https://s3.cn-north-1\n.amazonaws.com.cn",
+            ),
+            ("ec2", "us-foo-1\n", "https://ec2.us-foo-1\n.amazonaws.com"),
+        ] {
+            let e = session(&[("AWS_DEFAULT_REGION", region)], "")
+                .service_config(svc)
+                .unwrap_err();
+            assert_eq!(e.kind(), "ValueError");
+            assert_eq!(
+                e.to_string(),
+                format!("Invalid endpoint: {url}"),
+                "{svc} {region:?}"
+            );
+        }
+        assert!(crate::sts::endpoint::matches_pattern("cn", "cn-foo-1\n"));
+        assert!(!crate::sts::endpoint::matches_pattern("cn", "cn-foo-1\n\n"));
+    }
 }

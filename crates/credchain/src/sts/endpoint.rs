@@ -104,8 +104,10 @@ fn is_word(c: char) -> bool {
 }
 
 /// Whether `region` matches `^<prefix>-\w+-\d+$`; `prefix` is literal text
-/// or one `(a|b|...)` group.
+/// or one `(a|b|...)` group. As with Python's `re.match`, `$` also matches
+/// before one final `\n` (as in [`validate_region_name`]).
 pub(crate) fn matches_pattern(prefix: &str, region: &str) -> bool {
+    let region = region.strip_suffix('\n').unwrap_or(region);
     let alternatives: Vec<&str> = match prefix.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
         Some(group) => group.split('|').collect(),
         None => vec![prefix],
