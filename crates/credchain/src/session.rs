@@ -260,9 +260,9 @@ pub struct Session {
     keys: ExplicitKeys,
     instance: crate::settings::InstanceVars,
     files: OnceLock<Result<Arc<ConfigFiles>, Error>>,
-    /// The IMDS region, asked for at most once per session (the region
-    /// fallback and every client's `defaults_mode = auto` need it).
-    imds_region: OnceLock<Result<Option<String>, Error>>,
+    /// The IMDS region once IMDS gave one (the region fallback and every
+    /// client's `defaults_mode = auto` need it); until then each use asks.
+    imds_region: OnceLock<String>,
     sts: StsOptions,
 }
 
@@ -840,12 +840,19 @@ impl Session {
         })
     }
 
-    /// The region IMDS gives (botocore's `IMDSRegionProvider`), fetched once
-    /// per session: a session is a snapshot of its configuration.
+    /// The region IMDS gives (botocore's `IMDSRegionProvider`). Only a
+    /// region is kept for the session's later calls; a failure or no region
+    /// asks again next time, as `SmartDefaultsConfigStoreFactory` caches
+    /// only a truthy `_instance_metadata_region`.
     pub(crate) fn imds_region(&self) -> Result<Option<String>, Error> {
-        self.imds_region
-            .get_or_init(|| crate::imds::region(self))
-            .clone()
+        if let Some(r) = self.imds_region.get() {
+            return Ok(Some(r.clone()));
+        }
+        let r = crate::imds::region(self)?;
+        if let Some(region) = r.as_ref().filter(|r| !r.is_empty()) {
+            let _ = self.imds_region.set(region.clone());
+        }
+        Ok(r)
     }
 
     /// Every setting botocore resolves, in [`crate::settings::SETTINGS`]

@@ -1097,3 +1097,26 @@ fn session_region_falls_back_to_imds_only_when_unset() {
     assert_eq!(r.provenance, Provenance::Default);
     assert!(client.sent_urls().is_empty());
 }
+
+#[test]
+fn session_keeps_only_a_region_imds_gave() {
+    use credchain::settings::SettingValue;
+    // botocore's SmartDefaultsConfigStoreFactory keeps only a truthy
+    // `_instance_metadata_region`: a failed lookup is retried next time,
+    // a found region is not asked again.
+    let client = fake(vec![
+        ok(200, "tok"),
+        ok(404, ""),
+        ok(200, "tok"),
+        ok(200, "eu-west-1a"),
+    ]);
+    let s = fake_session(&[], Some("[default]\noutput = text\n"), Arc::clone(&client));
+    let first = s.region_with_imds();
+    assert!(!matches!(first, Ok(ref r) if r.value != SettingValue::Null));
+    assert_eq!(client.sent_urls().len(), 2);
+    for _ in 0..2 {
+        let r = s.region_with_imds().unwrap();
+        assert_eq!(r.value, SettingValue::Str("eu-west-1".into()));
+    }
+    assert_eq!(client.sent_urls().len(), 4);
+}
