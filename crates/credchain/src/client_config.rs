@@ -271,52 +271,75 @@ fn with_smart_default(r: Resolved, mode: &DefaultsMode, value: Option<&str>) -> 
 /// botocore's `VALID_REGIONAL_ENDPOINTS_CONFIG`.
 const REGIONAL_OPTIONS: [&str; 2] = ["legacy", "regional"];
 
+/// `s3.us_east_1_regional_endpoint` as botocore reads it, the one check of
+/// this setting (the endpoint stage, the rule-set builtins, the client
+/// view): unset (`Null`, absent from the s3 config) is `legacy`, `legacy` /
+/// `regional` are themselves.
+///
+/// # Errors
+///
+/// Any other value (`''` included): botocore's
+/// `InvalidS3UsEast1RegionalEndpointConfigError` (`_validate_s3_regional_config`).
+pub(crate) fn s3_us_east_1_mode(v: &SettingValue) -> Result<&'static str, Error> {
+    match v {
+        SettingValue::Null => Ok("legacy"),
+        SettingValue::Str(s) if let Some(m) = REGIONAL_OPTIONS.iter().find(|m| **m == s) => Ok(m),
+        other => Err(unhandled(
+            "InvalidS3UsEast1RegionalEndpointConfigError",
+            format!(
+                "S3 us-east-1 regional endpoint option {} is invalid. Valid options are: \
+                 \"legacy\", \"regional\"",
+                py_str(other)
+            ),
+        )),
+    }
+}
+
 fn check_s3_us_east_1(s3: &[Resolved]) -> Result<(), Error> {
     // `'us_east_1_regional_endpoint' in s3_config`: only a set value.
     if let Some(r) = s3
         .iter()
         .find(|r| r.name == "s3.us_east_1_regional_endpoint")
-        && r.value != SettingValue::Null
-        && !matches!(&r.value, SettingValue::Str(s) if REGIONAL_OPTIONS.contains(&s.as_str()))
     {
-        return Err(unhandled(
-            "InvalidS3UsEast1RegionalEndpointConfigError",
-            format!(
-                "S3 us-east-1 regional endpoint option {} is invalid. Valid options are: \
-                 \"legacy\", \"regional\"",
-                py_str(&r.value)
-            ),
-        ));
+        s3_us_east_1_mode(&r.value)?;
     }
     Ok(())
 }
 
-/// `_get_sts_regional_endpoints_config`: an empty (falsy) value is
-/// `regional`.
-fn sts_regional(r: &Resolved) -> Result<Resolved, Error> {
-    let falsy = match &r.value {
+/// `sts_regional_endpoints` as botocore reads it
+/// (`_get_sts_regional_endpoints_config`), the one check of this setting
+/// (the STS client, the endpoint stage, the rule-set builtins, the client
+/// view): a falsy value (unset, `''`, an empty block) is `regional`.
+///
+/// # Errors
+///
+/// Anything but `legacy` / `regional` (case-sensitive; a nested block
+/// too): `InvalidSTSRegionalEndpointsConfigError` with Python's `str()` of
+/// the value.
+pub(crate) fn sts_regional_mode(v: &SettingValue) -> Result<&'static str, Error> {
+    let falsy = match v {
         SettingValue::Null => true,
         SettingValue::Str(s) => s.is_empty(),
         SettingValue::Map(m) => m.is_empty(),
         _ => false,
     };
     if falsy {
-        return Ok(Resolved {
-            value: SettingValue::Str("regional".into()),
-            ..r.clone()
-        });
+        return Ok("regional");
     }
-    match &r.value {
-        SettingValue::Str(s) if REGIONAL_OPTIONS.contains(&s.as_str()) => Ok(r.clone()),
-        other => Err(unhandled(
-            "InvalidSTSRegionalEndpointsConfigError",
-            format!(
-                "STS regional endpoints option {} is invalid. Valid options are: \"legacy\", \
-                 \"regional\"",
-                py_str(other)
-            ),
-        )),
+    match v {
+        SettingValue::Str(s) if let Some(m) = REGIONAL_OPTIONS.iter().find(|m| **m == s) => Ok(m),
+        other => Err(Error::InvalidStsRegionalEndpoints {
+            value: py_str(other),
+        }),
     }
+}
+
+/// The client's effective `sts_regional_endpoints` row.
+fn sts_regional(r: &Resolved) -> Result<Resolved, Error> {
+    Ok(Resolved {
+        value: SettingValue::Str(sts_regional_mode(&r.value)?.into()),
+        ..r.clone()
+    })
 }
 
 /// `_validate_min_compression_size`: Python `int()`, then 1..=1048576.

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::error::Error;
+use crate::settings::SettingValue;
 
 /// `endpoints.dat`: see `scripts/gen-endpoints.py`.
 const DATA: &str = include_str!("endpoints.dat");
@@ -271,10 +272,11 @@ pub struct EndpointInputs {
     /// For s3 / s3control: the profile's `s3` key, which botocore's bridge
     /// reads for `use_dualstack_endpoint` (never the env).
     pub s3_block: S3Block,
-    /// `sts_regional_endpoints` as configured (`None`: unset).
-    pub sts_regional_endpoints: Option<String>,
-    /// `s3.us_east_1_regional_endpoint` (`None`: absent from the s3 config).
-    pub s3_us_east_1_regional_endpoint: Option<String>,
+    /// `sts_regional_endpoints` as the config store holds it (`Null`:
+    /// unset; a nested block is a `Map`).
+    pub sts_regional_endpoints: SettingValue,
+    /// `s3.us_east_1_regional_endpoint` (`Null`: absent from the s3 config).
+    pub s3_us_east_1_regional_endpoint: SettingValue,
     /// The configured endpoint URL (P-NC-5), which wins over the data.
     pub endpoint_url: Option<String>,
 }
@@ -571,30 +573,12 @@ pub fn check_ruleset_builtins(inputs: &EndpointInputs) -> Result<(), Error> {
     Ok(())
 }
 
-fn sts_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
-    let mode = inputs
-        .sts_regional_endpoints
-        .as_deref()
-        .filter(|m| !m.is_empty())
-        .unwrap_or("regional");
-    if mode != "legacy" && mode != "regional" {
-        return Err(Error::InvalidStsRegionalEndpoints { value: mode.into() });
-    }
-    Ok(mode)
+fn sts_mode(inputs: &EndpointInputs) -> Result<&'static str, Error> {
+    crate::client_config::sts_regional_mode(&inputs.sts_regional_endpoints)
 }
 
-fn s3_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
-    match &inputs.s3_us_east_1_regional_endpoint {
-        Some(v) if v != "legacy" && v != "regional" => Err(Error::Unhandled {
-            class: "InvalidS3UsEast1RegionalEndpointConfigError",
-            message: format!(
-                "S3 us-east-1 regional endpoint option {v} is invalid. Valid options are: \
-                 \"legacy\", \"regional\""
-            ),
-        }),
-        Some(v) => Ok(v.as_str()),
-        None => Ok("legacy"),
-    }
+fn s3_mode(inputs: &EndpointInputs) -> Result<&'static str, Error> {
+    crate::client_config::s3_us_east_1_mode(&inputs.s3_us_east_1_regional_endpoint)
 }
 
 /// `ClientCreator._normalize_fips_region`: the region without `fips-` /
@@ -691,17 +675,15 @@ pub fn session_inputs(
     endpoint_url: Option<&str>,
 ) -> Result<EndpointInputs, Error> {
     use crate::config::Value;
-    use crate::settings::SettingValue;
     let flag = |name: &str| -> Result<bool, Error> {
         Ok(session
             .config_variable(name)?
             .is_some_and(|r| r.value == SettingValue::Bool(true)))
     };
-    let string = |name: &str| -> Result<Option<String>, Error> {
-        Ok(session.config_variable(name)?.and_then(|r| match r.value {
-            SettingValue::Str(s) => Some(s),
-            _ => None,
-        }))
+    let value = |name: &str| -> Result<SettingValue, Error> {
+        Ok(session
+            .config_variable(name)?
+            .map_or(SettingValue::Null, |r| r.value))
     };
     let is_s3 = matches!(service(client)?.endpoint_prefix, "s3" | "s3-control");
     let s3_block = match session.scoped_profile()?.and_then(|p| p.get("s3")) {
@@ -722,8 +704,8 @@ pub fn session_inputs(
         use_fips: flag("use_fips_endpoint")?,
         use_dualstack: flag("use_dualstack_endpoint")?,
         s3_block,
-        sts_regional_endpoints: string("sts_regional_endpoints")?,
-        s3_us_east_1_regional_endpoint: string("s3.us_east_1_regional_endpoint")?,
+        sts_regional_endpoints: value("sts_regional_endpoints")?,
+        s3_us_east_1_regional_endpoint: value("s3.us_east_1_regional_endpoint")?,
         endpoint_url: endpoint_url.map(str::to_owned),
     })
 }

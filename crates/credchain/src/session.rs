@@ -1136,11 +1136,11 @@ impl Session {
         let mut inputs =
             crate::endpoints::session_inputs(self, service, region.as_deref(), url.as_deref())?;
         if let Some((sts, s3)) = overrides {
-            inputs.sts_regional_endpoints = str_of(Some(sts));
-            inputs.s3_us_east_1_regional_endpoint = str_of(
-                s3.iter()
-                    .find(|r| r.name == "s3.us_east_1_regional_endpoint"),
-            );
+            inputs.sts_regional_endpoints = sts.value.clone();
+            inputs.s3_us_east_1_regional_endpoint = s3
+                .iter()
+                .find(|r| r.name == "s3.us_east_1_regional_endpoint")
+                .map_or(SettingValue::Null, |r| r.value.clone());
         }
         let e = crate::endpoints::endpoint_config(service, &inputs)?;
         let resolved = match configured {

@@ -6,7 +6,7 @@
 use crate::config::{ConfigFiles, Profile, Value};
 use crate::error::Error;
 use crate::os::Env;
-use crate::settings::Provenance;
+use crate::settings::{Provenance, SettingValue};
 
 /// The 16 region values `legacy` sends to the global endpoint (P-NC-6).
 pub const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
@@ -396,7 +396,7 @@ impl StsEndpointConfig {
     /// Reads the settings botocore reads for an STS client: the region
     /// (`None` means `aws-global` unless an endpoint URL is configured,
     /// P-CHAIN-14), `sts_regional_endpoints`
-    /// (`AWS_STS_REGIONAL_ENDPOINTS`; empty or unset = `regional`, anything
+    /// (`AWS_STS_REGIONAL_ENDPOINTS`; empty or unset = `regional`, a nested block or anything
     /// but `legacy`/`regional` is an error), FIPS and dual-stack flags, and
     /// the configured endpoint URL.
     pub fn from_settings(
@@ -405,17 +405,18 @@ impl StsEndpointConfig {
         profile: Option<&Profile>,
         region: Option<&str>,
     ) -> Result<StsEndpointConfig, Error> {
-        let mode = setting(
-            env,
-            profile,
-            "AWS_STS_REGIONAL_ENDPOINTS",
-            "sts_regional_endpoints",
-        )
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| "regional".into());
-        if mode != "legacy" && mode != "regional" {
-            return Err(Error::InvalidStsRegionalEndpoints { value: mode });
-        }
+        // The raw value, a nested block included (botocore rejects it).
+        let raw = match env.get("AWS_STS_REGIONAL_ENDPOINTS") {
+            Some(v) => SettingValue::Str(v),
+            None => match profile.and_then(|p| p.get("sts_regional_endpoints")) {
+                Some(s) => match &s.value {
+                    Value::Str(v) => SettingValue::Str(v.clone()),
+                    Value::Nested(m) => SettingValue::Map(m.clone()),
+                },
+                None => SettingValue::Null,
+            },
+        };
+        let mode = crate::client_config::sts_regional_mode(&raw)?;
         let endpoint = configured_endpoint_url(env, files, profile)?;
         let use_fips = truthy(setting(
             env,
@@ -534,6 +535,49 @@ mod tests {
             e.to_string(),
             "The profile is configured to use the services section but the \"nope\" services \
              configuration does not exist."
+        );
+    }
+
+    #[test]
+    fn p_nc_6_one_sts_mode_check_for_every_client() {
+        // botocore 1.43.11, create_client('sts' / 'ec2', region_name=
+        // 'us-east-1'): a nested block and a miscased value fail both
+        // clients with this class and message; an empty value is regional.
+        let nested = "[default]\nsts_regional_endpoints =\n  a = b\n";
+        let want = "STS regional endpoints option {'a': 'b'} is invalid. Valid options are: \
+                    \"legacy\", \"regional\"";
+        let miscased = "[default]\nsts_regional_endpoints = Legacy\n";
+        let want_miscased = "STS regional endpoints option Legacy is invalid. Valid options \
+                             are: \"legacy\", \"regional\"";
+        for (config, message) in [(nested, want), (miscased, want_miscased)] {
+            let e = cfg(&[], config, Some("us-east-1")).unwrap_err();
+            assert_eq!(e.kind(), "InvalidSTSRegionalEndpointsConfigError");
+            assert_eq!(e.to_string(), message);
+            let os = crate::os::Os {
+                env: std::sync::Arc::new(MapEnv::from_pairs([
+                    ("AWS_CONFIG_FILE", "/c"),
+                    ("AWS_EC2_METADATA_DISABLED", "true"),
+                ])),
+                fs: std::sync::Arc::new(crate::os::MemFs::new().with_file("/c", config)),
+                ..crate::os::Os::real()
+            };
+            let session = crate::Session::builder()
+                .os(os)
+                .region_name("us-east-1")
+                .build();
+            for svc in ["sts", "ec2"] {
+                let e = session.service_config(svc).unwrap_err();
+                assert_eq!(e.kind(), "InvalidSTSRegionalEndpointsConfigError", "{svc}");
+                assert_eq!(e.to_string(), message, "{svc}");
+            }
+        }
+        assert_eq!(
+            url(
+                &[],
+                "[default]\nsts_regional_endpoints =\n",
+                Some("us-east-1")
+            ),
+            "https://sts.us-east-1.amazonaws.com"
         );
     }
 
