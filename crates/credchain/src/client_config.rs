@@ -500,6 +500,38 @@ fn renamed(r: Resolved, name: &str) -> Resolved {
     }
 }
 
+/// The two endpoint mode settings as a client's config store holds them at
+/// botocore's endpoint stage, the `defaults_mode` smart defaults applied:
+/// `s3.us_east_1_regional_endpoint` in `s3` (in place; only when neither it
+/// nor a plain `s3` value is set), and the returned `sts_regional_endpoints`
+/// row.
+///
+/// # Errors
+///
+/// The settings' and files' errors.
+pub(crate) fn endpoint_stage_settings(
+    session: &Session,
+    s3: &mut [Resolved],
+    mode: &DefaultsMode,
+) -> Result<Resolved, Error> {
+    let smart = mode.defaults();
+    if let Some(d) = smart
+        && let Some(r) = s3
+            .iter_mut()
+            .find(|r| r.name == "s3.us_east_1_regional_endpoint")
+        && r.value == SettingValue::Null
+        && s3_section_value(session)?.is_none_or(|v| v.is_empty())
+    {
+        // The section provider's override chain gets the constant default.
+        *r = with_smart_default(r.clone(), mode, Some(d.s3_us_east_1_regional_endpoint));
+    }
+    Ok(with_smart_default(
+        setting(session, "sts_regional_endpoints")?,
+        mode,
+        smart.map(|d| d.sts_regional_endpoints),
+    ))
+}
+
 /// The caller's endpoint stage for [`client_settings`]: given the client's
 /// `sts_regional_endpoints` row and its `s3.*` rows as the config store holds
 /// them at botocore's endpoint stage, resolve the endpoint URL or fail.
@@ -545,21 +577,7 @@ pub(crate) fn client_settings(
     endpoint_stage: &mut EndpointStage<'_>,
 ) -> Result<Vec<Resolved>, Error> {
     let smart = mode.defaults();
-    if let Some(d) = smart
-        && let Some(r) = s3
-            .iter_mut()
-            .find(|r| r.name == "s3.us_east_1_regional_endpoint")
-        && r.value == SettingValue::Null
-        && s3_section_value(session)?.is_none_or(|v| v.is_empty())
-    {
-        // The section provider's override chain gets the constant default.
-        *r = with_smart_default(r.clone(), mode, Some(d.s3_us_east_1_regional_endpoint));
-    }
-    let sts_setting = with_smart_default(
-        setting(session, "sts_regional_endpoints")?,
-        mode,
-        smart.map(|d| d.sts_regional_endpoints),
-    );
+    let sts_setting = endpoint_stage_settings(session, s3, mode)?;
     // Endpoint stage (_compute_endpoint_config): the caller resolves the
     // client's endpoint with the config store as it is now (smart defaults
     // applied), raising the s3 / sts mode and variant errors.
@@ -1175,5 +1193,38 @@ mod tests {
         }
         assert!(crate::sts::endpoint::matches_pattern("cn", "cn-foo-1\n"));
         assert!(!crate::sts::endpoint::matches_pattern("cn", "cn-foo-1\n\n"));
+    }
+
+    #[test]
+    fn an_endpoint_row_of_a_refused_client_keeps_the_smart_defaults() {
+        // botocore 1.43.11, region us-east-1: with AWS_MAX_ATTEMPTS=0 every
+        // create_client raises InvalidMaxRetryAttemptsError; once it is
+        // fixed, s3's meta.endpoint_url is regional under defaults_mode
+        // standard and global under legacy.
+        for (mode, want) in [
+            ("standard", "https://s3.us-east-1.amazonaws.com"),
+            ("legacy", "https://s3.amazonaws.com"),
+        ] {
+            let s = session(
+                &[("AWS_DEFAULTS_MODE", mode), ("AWS_MAX_ATTEMPTS", "0")],
+                "",
+            );
+            assert_eq!(
+                s.service_config("s3").unwrap_err().kind(),
+                "InvalidMaxRetryAttemptsError"
+            );
+            let rows = s.client_endpoints(&[]);
+            let (_, row) = rows.iter().find(|(svc, _)| svc == "s3").unwrap();
+            let (r, _) = row.as_ref().unwrap().as_ref().unwrap();
+            assert_eq!(r.value, SettingValue::Str(want.into()), "{mode}");
+        }
+        // The defaults mode decides the endpoint: its error is the row's.
+        let s = session(
+            &[("AWS_DEFAULTS_MODE", "nope"), ("AWS_MAX_ATTEMPTS", "0")],
+            "",
+        );
+        let rows = s.client_endpoints(&[]);
+        let e = rows[0].1.as_ref().unwrap_err();
+        assert_eq!(e.kind(), "InvalidDefaultsMode");
     }
 }

@@ -534,28 +534,6 @@ fn bridge(
     Ok((e, has_tags))
 }
 
-/// The endpoint `create_client(client)` is created with (botocore's
-/// `_compute_endpoint_config`): the FIPS pseudo regions (`fips-us-east-1`)
-/// turned into the region plus FIPS, S3's global endpoint for `us-east-1`
-/// or no region unless `us_east_1_regional_endpoint = regional`, STS's
-/// global endpoint for the 16 legacy regions under
-/// `sts_regional_endpoints = legacy`, global services (`iam`, `route53`)
-/// at their partition endpoint, FIPS / dual-stack variants; a configured
-/// URL wins but the data still decides the signing name.
-///
-/// # Errors
-///
-/// `UnknownServiceError`, `NoRegionError` (no region and the service is not
-/// global), `EndpointVariantError` (no FIPS / dual-stack endpoint),
-/// `InvalidS3UsEast1RegionalEndpointConfigError`,
-/// `InvalidSTSRegionalEndpointsConfigError`, `AttributeError` (s3 with a
-/// plain `s3 = value` in the profile), each with botocore's message.
-pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
-    let e = endpoint_config(client, inputs)?;
-    check_ruleset_builtins(inputs)?;
-    Ok(e)
-}
-
 /// The settings botocore validates for every client when it builds the
 /// client's endpoint rule-set builtins (`_build_endpoint_resolver`, after
 /// the retry settings): `sts_regional_endpoints`
@@ -567,7 +545,7 @@ pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, 
 /// # Errors
 ///
 /// Those two, with botocore's messages.
-pub fn check_ruleset_builtins(inputs: &EndpointInputs) -> Result<(), Error> {
+pub(crate) fn check_ruleset_builtins(inputs: &EndpointInputs) -> Result<(), Error> {
     sts_mode(inputs)?;
     s3_mode(inputs)?;
     Ok(())
@@ -590,14 +568,29 @@ pub(crate) fn normalize_fips_region(region: &str) -> (String, bool) {
     (n, pseudo)
 }
 
-/// [`resolve`] without [`check_ruleset_builtins`]: botocore's
-/// `_compute_endpoint_config`, which runs before the retry settings are
-/// checked.
+/// The endpoint `create_client(client)` is created with, from `inputs`
+/// alone (botocore's `_compute_endpoint_config`, which runs before the
+/// retry settings are checked): the FIPS pseudo regions (`fips-us-east-1`)
+/// turned into the region plus FIPS, S3's global endpoint for `us-east-1`
+/// or no region unless `us_east_1_regional_endpoint = regional`, STS's
+/// global endpoint for the 16 legacy regions under
+/// `sts_regional_endpoints = legacy`, global services (`iam`, `route53`)
+/// at their partition endpoint, FIPS / dual-stack variants; a configured
+/// URL wins but the data still decides the signing name. The
+/// `defaults_mode` smart defaults are not applied here: the caller puts
+/// them in `inputs` ([`crate::Session::service_config`] does).
 ///
 /// # Errors
 ///
-/// As [`resolve`].
-pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
+/// `UnknownServiceError`, `NoRegionError` (no region and the service is not
+/// global), `EndpointVariantError` (no FIPS / dual-stack endpoint),
+/// `InvalidS3UsEast1RegionalEndpointConfigError` (s3),
+/// `InvalidSTSRegionalEndpointsConfigError` (sts), `AttributeError` (s3
+/// with a plain `s3 = value` in the profile), each with botocore's message.
+pub(crate) fn endpoint_config(
+    client: &str,
+    inputs: &EndpointInputs,
+) -> Result<ClientEndpoint, Error> {
     let info = service(client)?;
     let service_name = info.endpoint_prefix;
     let mut fips = inputs.use_fips;
@@ -663,12 +656,15 @@ pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEn
 /// The inputs for `client` in `session`, read as botocore's client creation
 /// reads them: `use_fips_endpoint`, `use_dualstack_endpoint`,
 /// `sts_regional_endpoints`, `s3.us_east_1_regional_endpoint` through the
-/// config store, the profile's `s3` block for s3's dual-stack mode.
+/// config store, the profile's `s3` block for s3's dual-stack mode. These
+/// are the session's values, without the `defaults_mode` smart defaults
+/// (a client's own store has them: the caller replaces the two mode
+/// settings, as [`crate::Session::service_config`] does).
 ///
 /// # Errors
 ///
 /// The settings' and files' errors (`ProfileNotFound`, `ConfigParseError`).
-pub fn session_inputs(
+pub(crate) fn session_inputs(
     session: &crate::Session,
     client: &str,
     region: Option<&str>,

@@ -938,11 +938,14 @@ impl Session {
     }
 
     /// One client's endpoint for [`Session::client_endpoints`]: the one
-    /// [`Session::service_config`] gives (smart defaults applied), else,
-    /// when a setting unrelated to the endpoint refuses the client, the one
-    /// the endpoint settings alone give (region, model, configured URL,
-    /// built-in data, in `create_client`'s order), so one bad setting does
-    /// not hide every endpoint.
+    /// [`Session::service_config`] gives, else, when a setting unrelated to
+    /// the endpoint refuses the client (`max_attempts = 0`), the one the
+    /// endpoint settings give under the same `defaults_mode` smart defaults
+    /// (region, defaults mode, model, configured URL, built-in data, the
+    /// mode checks, in `create_client`'s order): the URL the client is
+    /// created with once that setting is fixed, so one bad setting does not
+    /// hide every endpoint. An error of the endpoint settings themselves
+    /// (or of the defaults mode, which decides them) is the row's error.
     fn endpoint_of(
         &self,
         service: &str,
@@ -956,9 +959,12 @@ impl Session {
         if let SettingValue::Str(r) = &region.value {
             crate::sts::endpoint::validate_region_name(r)?;
         }
+        let mode = crate::client_config::defaults_mode(self, region.value.as_str())?;
         crate::endpoints::service(service)?;
+        let mut s3 = self.s3_rows()?;
         let configured = self.endpoint_url(service)?;
-        match self.client_endpoint(service, Some(&region), configured.as_ref(), None) {
+        let sts = crate::client_config::endpoint_stage_settings(self, &mut s3, &mode)?;
+        match self.client_endpoint(service, Some(&region), configured.as_ref(), (&sts, &s3)) {
             Ok((r, e, inputs)) => {
                 crate::endpoints::check_ruleset_builtins(&inputs)?;
                 Ok(Some((r, e)))
@@ -1069,10 +1075,7 @@ impl Session {
         crate::endpoints::service(service)?;
         // compute_client_args reads the s3 config for every client, then
         // the configured endpoint.
-        let mut s3 = S3_SETTINGS
-            .iter()
-            .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut s3 = self.s3_rows()?;
         let endpoint_url = self.endpoint_url(service)?;
         let mut built = None;
         let client = crate::client_config::client_settings(
@@ -1086,7 +1089,7 @@ impl Session {
                     service,
                     region.as_ref(),
                     endpoint_url.as_ref(),
-                    Some((sts, s3)),
+                    (sts, s3),
                 )?;
                 let url = e.url.clone();
                 built = Some((r, e));
@@ -1108,18 +1111,26 @@ impl Session {
         })
     }
 
+    /// The `s3.*` settings (botocore's `s3` config, read for every client).
+    fn s3_rows(&self) -> Result<Vec<Resolved>, Error> {
+        S3_SETTINGS
+            .iter()
+            .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
+            .collect()
+    }
+
     /// The endpoint botocore's `_compute_endpoint_config` gives a client of
     /// `service` with this region and configured URL. `sts` and `s3` are the
     /// client's `sts_regional_endpoints` and `s3.*` rows as the config store
-    /// holds them at that point (smart defaults applied; `None`: the
-    /// session's values), and the inputs it was resolved from (for
+    /// holds them at that point (smart defaults applied), and the inputs it
+    /// was resolved from (for
     /// [`crate::endpoints::check_ruleset_builtins`]).
     fn client_endpoint(
         &self,
         service: &str,
         region: Option<&Resolved>,
         configured: Option<&Resolved>,
-        overrides: Option<(&Resolved, &[Resolved])>,
+        (sts, s3): (&Resolved, &[Resolved]),
     ) -> Result<
         (
             Resolved,
@@ -1135,13 +1146,11 @@ impl Session {
         let (region, url) = (str_of(region), str_of(configured));
         let mut inputs =
             crate::endpoints::session_inputs(self, service, region.as_deref(), url.as_deref())?;
-        if let Some((sts, s3)) = overrides {
-            inputs.sts_regional_endpoints = sts.value.clone();
-            inputs.s3_us_east_1_regional_endpoint = s3
-                .iter()
-                .find(|r| r.name == "s3.us_east_1_regional_endpoint")
-                .map_or(SettingValue::Null, |r| r.value.clone());
-        }
+        inputs.sts_regional_endpoints = sts.value.clone();
+        inputs.s3_us_east_1_regional_endpoint = s3
+            .iter()
+            .find(|r| r.name == "s3.us_east_1_regional_endpoint")
+            .map_or(SettingValue::Null, |r| r.value.clone());
         let e = crate::endpoints::endpoint_config(service, &inputs)?;
         let resolved = match configured {
             Some(c) => c.clone(),

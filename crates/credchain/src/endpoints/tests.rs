@@ -246,3 +246,11 @@ fn sts_vectors_match_botocore_client_endpoints() {
     }
     assert_eq!(compared, 68, "every STS vector compared");
 }
+
+/// `endpoint_config` then the rule-set builtins' checks, as a client of
+/// `client` would be created from `inputs` alone.
+fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
+    let e = endpoint_config(client, inputs)?;
+    check_ruleset_builtins(inputs)?;
+    Ok(e)
+}
