@@ -859,7 +859,27 @@ impl Session {
     /// order, then `s3.*`, then `endpoint_url.<service>` for the services of
     /// [`Session::client_endpoints`]`(&[])`. Each entry is the logical name
     /// and its result: a bad value fails only its own entry, as in botocore.
+    ///
+    /// The endpoint rows run [`Session::service_config`] per client; with
+    /// `defaults_mode = auto` (and no `AWS_EXECUTION_ENV` region) that asks
+    /// IMDS for the region, until IMDS gives one (then it is kept for the
+    /// session). [`Session::config_settings`] is this without them; a caller
+    /// that also needs the endpoints' regions takes those two calls instead
+    /// of this one (each endpoint is computed once).
     pub fn settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
+        let mut out = self.config_settings();
+        for (svc, r) in self.client_endpoints(&[]) {
+            let name = format!("endpoint_url.{svc}");
+            let r = r.map(|e| e.map_or_else(|| unset_endpoint(&name), |(r, _)| r));
+            out.push((name, r));
+        }
+        out
+    }
+
+    /// [`Session::settings`] without the `endpoint_url.<service>` rows:
+    /// every setting as the config store resolves it, then `s3.*`. Creates no
+    /// client and asks no network.
+    pub fn config_settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
         let mut out: Vec<(String, Result<Resolved, Error>)> = SETTINGS
             .iter()
             .map(|d| (d.name.to_owned(), self.resolve_def(d, d.name)))
@@ -867,20 +887,6 @@ impl Session {
         for d in S3_SETTINGS {
             let name = format!("s3.{}", d.name);
             let r = self.resolve_s3(d, &name);
-            out.push((name, r));
-        }
-        for (svc, r) in self.client_endpoints(&[]) {
-            let name = format!("endpoint_url.{svc}");
-            let r = r.map(|e| {
-                e.map_or_else(
-                    || Resolved {
-                        name: name.clone(),
-                        value: SettingValue::Null,
-                        provenance: Provenance::Default,
-                    },
-                    |(r, _)| r,
-                )
-            });
             out.push((name, r));
         }
         out
@@ -1161,6 +1167,16 @@ impl Session {
             },
         };
         Ok((resolved, e, inputs))
+    }
+}
+
+/// The `endpoint_url.<service>` row of a client that has no endpoint
+/// without a region (`None` from [`Session::client_endpoints`]).
+pub fn unset_endpoint(name: &str) -> Resolved {
+    Resolved {
+        name: name.to_owned(),
+        value: SettingValue::Null,
+        provenance: Provenance::Default,
     }
 }
 

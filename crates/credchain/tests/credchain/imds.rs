@@ -1120,3 +1120,31 @@ fn session_keeps_only_a_region_imds_gave() {
     }
     assert_eq!(client.sent_urls().len(), 4);
 }
+
+#[test]
+fn settings_ask_imds_once_per_client_endpoint_under_auto_mode() {
+    // `defaults_mode = auto`: each endpoint row creates its client, which
+    // asks IMDS while it has given no region (botocore's smart defaults
+    // factory); config_settings() creates no client.
+    let script: Vec<_> = (0..4).flat_map(|_| [ok(200, "tok"), ok(404, "")]).collect();
+    let client = fake(script);
+    let s = fake_session(
+        &[
+            ("AWS_DEFAULTS_MODE", "auto"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+        ],
+        None,
+        Arc::clone(&client),
+    );
+    let plain = s.config_settings();
+    assert!(plain.iter().all(|(n, _)| !n.starts_with("endpoint_url.")));
+    assert!(client.sent_urls().is_empty());
+    let rows = s.settings();
+    let endpoints: Vec<_> = rows
+        .iter()
+        .filter(|(n, _)| n.starts_with("endpoint_url."))
+        .collect();
+    assert_eq!(endpoints.len(), 4);
+    assert_eq!(client.sent_urls().len(), 8);
+    assert_eq!(rows.len(), plain.len() + 4);
+}
