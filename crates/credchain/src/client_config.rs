@@ -532,10 +532,8 @@ pub(crate) fn endpoint_stage_settings(
     ))
 }
 
-/// The caller's endpoint stage for [`client_settings`]: given the client's
-/// `sts_regional_endpoints` row and its `s3.*` rows as the config store holds
-/// them at botocore's endpoint stage, resolve the endpoint URL or fail.
-pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<String, Error> + 'a;
+/// A client's `endpoint_url.<client>` row and the endpoint it describes.
+pub(crate) type EndpointRow = (Resolved, crate::endpoints::ClientEndpoint);
 
 /// The effective client settings of `service`, after every check botocore
 /// makes while creating the client, in its order (see the module docs).
@@ -545,7 +543,8 @@ pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<
 /// default of `us_east_1_regional_endpoint` is
 /// applied to it in place. `endpoint_stage` runs at botocore's endpoint stage with the
 /// client's `sts_regional_endpoints` row and `s3` as they stand there, and
-/// gives the URL the client is created with.
+/// gives the endpoint the client is created with, which is returned with
+/// the settings once every later check passed.
 ///
 /// The rows, each with its provenance: `defaults_mode` (the effective
 /// mode), `retries.mode`, `retries.total_max_attempts`, `connect_timeout`,
@@ -574,14 +573,14 @@ pub(crate) fn client_settings(
     client_region: Option<&str>,
     s3: &mut [Resolved],
     mode: &DefaultsMode,
-    endpoint_stage: &mut EndpointStage<'_>,
-) -> Result<Vec<Resolved>, Error> {
+    endpoint_stage: impl FnOnce(&Resolved, &[Resolved]) -> Result<EndpointRow, Error>,
+) -> Result<(Vec<Resolved>, EndpointRow), Error> {
     let smart = mode.defaults();
     let sts_setting = endpoint_stage_settings(session, s3, mode)?;
     // Endpoint stage (_compute_endpoint_config): the caller resolves the
     // client's endpoint with the config store as it is now (smart defaults
     // applied), raising the s3 / sts mode and variant errors.
-    let client_url = endpoint_stage(&sts_setting, s3)?;
+    let endpoint = endpoint_stage(&sts_setting, s3)?;
     // compute_client_args: config_kwargs, in botocore's order.
     let attempts = setting(session, "max_attempts")?;
     let retry_mode = with_smart_default(
@@ -671,7 +670,7 @@ pub(crate) fn client_settings(
     // EndpointCreator.create_endpoint validates the URL the client is
     // created with, configured or built in (a built-in one from an empty
     // region, `https://ec2..amazonaws.com`, is a ValueError).
-    crate::sts::endpoint::validate_endpoint_url(&client_url)?;
+    crate::sts::endpoint::validate_endpoint_url(&endpoint.1.url)?;
     // _build_endpoint_resolver: the builtins are computed for every client.
     let sts_effective = sts_regional(&sts_setting)?;
     check_s3_us_east_1(s3)?;
@@ -725,7 +724,7 @@ pub(crate) fn client_settings(
             "endpoint_discovery_enabled",
         )?)?);
     }
-    Ok(out)
+    Ok((out, endpoint))
 }
 
 /// The profile's `s3` when it is a plain value rather than a block

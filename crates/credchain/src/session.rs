@@ -1083,29 +1083,25 @@ impl Session {
         // the configured endpoint.
         let mut s3 = self.s3_rows()?;
         let endpoint_url = self.endpoint_url(service)?;
-        let mut built = None;
-        let client = crate::client_config::client_settings(
+        let (client, (endpoint, client_endpoint)) = crate::client_config::client_settings(
             self,
             service,
             client_region,
             &mut s3,
             &mode,
-            &mut |sts, s3| {
+            |sts, s3| {
                 let (r, e, _) = self.client_endpoint(
                     service,
                     region.as_ref(),
                     endpoint_url.as_ref(),
                     (sts, s3),
                 )?;
-                let url = e.url.clone();
-                built = Some((r, e));
-                Ok(url)
+                Ok((r, e))
             },
         )?;
         if service != "s3" {
             s3.clear();
         }
-        let (endpoint, client_endpoint) = built.expect("client_settings runs the endpoint stage");
         Ok(ServiceConfig {
             service: service.to_owned(),
             region,
