@@ -420,13 +420,15 @@ fn for_partition(
 }
 
 /// `EndpointResolver.construct_endpoint`, then the bridge's fallback to
-/// the `aws` partition.
+/// the `aws` partition, forced: that always gives a record or an error, so
+/// botocore's `_assume_endpoint` (no record at all) cannot happen with its
+/// data and has no counterpart here.
 fn construct(
     service_name: &str,
     region: Option<&str>,
     dualstack: bool,
     fips: bool,
-) -> Result<Option<Resolved>, Error> {
+) -> Result<Resolved, Error> {
     let region = if service_name == "s3" && dualstack && region.is_none() {
         Some("us-east-1")
     } else {
@@ -438,12 +440,32 @@ fn construct(
             continue;
         }
         if let Some(r) = for_partition(p, service_name, region, tags, false)? {
-            return Ok(Some(r));
+            return Ok(r);
         }
     }
-    match data().partitions.iter().find(|p| p.name == "aws") {
-        Some(p) => for_partition(p, service_name, region, tags, true),
-        None => Ok(None),
+    // A forced partition resolves (the `aws` one is in the data: the drift
+    // test compares endpoints.dat with botocore's endpoints.json).
+    data()
+        .partitions
+        .iter()
+        .find(|p| p.name == "aws")
+        .and_then(|p| for_partition(p, service_name, region, tags, true).transpose())
+        .unwrap_or_else(|| {
+            Err(Error::Unhandled {
+                class: "EndpointResolutionError",
+                message: "endpoints.dat has no aws partition".into(),
+            })
+        })
+}
+
+/// `ClientEndpointBridge._make_url`'s scheme (the client is secure): `https`
+/// only when the record's `protocols` lists it; missing protocols are
+/// `resolved.get('protocols', [])`, so `http`, as `[]` is.
+fn scheme(protocols: Option<&str>) -> &'static str {
+    if protocols.is_some_and(|p| p.split(',').any(|p| p == "https")) {
+        "https"
+    } else {
+        "http"
     }
 }
 
@@ -475,29 +497,7 @@ fn bridge(
     } else {
         inputs.use_dualstack
     };
-    let Some((attrs, host, endpoint_name)) = construct(service_name, region, dualstack, fips)?
-    else {
-        // `_assume_endpoint`; unreachable with botocore's data (the `aws`
-        // partition always resolves), kept for its shape.
-        return Ok((
-            ClientEndpoint {
-                url: endpoint_url.map_or_else(
-                    || {
-                        format!(
-                            "https://{service_name}.{}.amazonaws.com",
-                            region.unwrap_or("None")
-                        )
-                    },
-                    str::to_owned,
-                ),
-                region_name: region.map(str::to_owned),
-                signing_region: region.map(str::to_owned),
-                signing_name: info.signing_name.unwrap_or(service_name).to_owned(),
-                built_in: endpoint_url.is_none(),
-            },
-            false,
-        ));
-    };
+    let (attrs, host, endpoint_name) = construct(service_name, region, dualstack, fips)?;
     let signing_name = attrs
         .scope
         .and_then(|(_, s)| s)
@@ -514,11 +514,8 @@ fn bridge(
             built_in: false,
         }
     } else {
-        let https = attrs
-            .protocols
-            .is_none_or(|p| p.split(',').any(|p| p == "https"));
         ClientEndpoint {
-            url: format!("{}://{host}", if https { "https" } else { "http" }),
+            url: format!("{}://{host}", scheme(attrs.protocols)),
             signing_region: Some(
                 attrs
                     .scope

@@ -254,3 +254,16 @@ fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Erro
     check_ruleset_builtins(inputs)?;
     Ok(e)
 }
+
+#[test]
+fn the_scheme_follows_make_url() {
+    // botocore 1.43.11: ClientEndpointBridge._make_url('h', True, protocols)
+    // is http://h for [] (and so for a record without protocols, read as
+    // resolved.get('protocols', [])) and ['http'], https://h for
+    // ['http', 'https'].
+    assert_eq!(scheme(None), "http");
+    assert_eq!(scheme(Some("")), "http");
+    assert_eq!(scheme(Some("http")), "http");
+    assert_eq!(scheme(Some("http,https")), "https");
+    assert_eq!(scheme(Some("https")), "https");
+}
