@@ -87,7 +87,8 @@ FIXED = {'profile', 'config_file', 'credentials_file', 'data_path'}
 BOOL_VALUES = ['true', 'TRUE', 'True', 'false', '1', 'yes', '']
 INT_VALUES = ['3', ' 7 ', '1_0', '0', '-2', 'x', '0x5', '', '12345']
 STR_VALUES = {
-    'region': ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-south-1', 'us west 2', ''],
+    'region': ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-south-1', 'us west 2', '',
+               'fips-us-west-2', 'us-east-1-fips'],
     'retry_mode': ['legacy', 'standard', 'adaptive', 'bogus', ''],
     'defaults_mode': ['legacy', 'standard', 'in-region', 'cross-region', 'mobile', 'nope',
                       'auto', 'AUTO', 'Standard'],
@@ -107,7 +108,8 @@ STR_VALUES = {
     'ec2_metadata_service_endpoint_mode': ['ipv4', 'ipv6'],
 }
 GENERIC_STR = ['a', 'some value', '10', 'http://127.0.0.1:1', 'x=y']
-ENDPOINTS = ['http://127.0.0.1:4566', 'https://localhost:8443', 'http://127.0.0.1:9000/path']
+# '' is unset at its location (ConfiguredEndpointProvider's `if endpoint_url:`).
+ENDPOINTS = ['http://127.0.0.1:4566', 'https://localhost:8443', 'http://127.0.0.1:9000/path', '']
 
 
 def table():

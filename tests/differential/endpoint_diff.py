@@ -89,11 +89,15 @@ def generate(seed, index, services):
     if r.random() < 0.15:
         s3.append('use_dualstack_endpoint = ' + r.choice(['true', 'True', 'TRUE', 'false']))
     x = r.random()
+    # '' is unset at its location (ConfiguredEndpointProvider's `if endpoint_url:`).
     if x < 0.05:
-        env['AWS_ENDPOINT_URL'] = 'http://127.0.0.1:5%03d' % r.randrange(1000)
+        env['AWS_ENDPOINT_URL'] = r.choice(['http://127.0.0.1:5%03d' % r.randrange(1000), ''])
     elif x < 0.1:
         suffix = utils.CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES.get(svc, svc)
-        env['AWS_ENDPOINT_URL_' + suffix.replace('-', '_').upper()] = 'http://127.0.0.1:6000'
+        env['AWS_ENDPOINT_URL_' + suffix.replace('-', '_').upper()] = r.choice(
+            ['http://127.0.0.1:6000', ''])
+        if r.random() < 0.5:
+            env['AWS_ENDPOINT_URL'] = 'http://127.0.0.1:7000'
     config = '[default]\n' + ''.join(line + '\n' for line in profile)
     if r.random() < 0.03:
         config += 's3 = plain\n'

@@ -272,52 +272,75 @@ fn with_smart_default(r: Resolved, mode: &DefaultsMode, value: Option<&str>) -> 
 /// botocore's `VALID_REGIONAL_ENDPOINTS_CONFIG`.
 const REGIONAL_OPTIONS: [&str; 2] = ["legacy", "regional"];
 
+/// `s3.us_east_1_regional_endpoint` as botocore reads it, the one check of
+/// this setting (the endpoint stage, the rule-set builtins, the client
+/// view): unset (`Null`, absent from the s3 config) is `legacy`, `legacy` /
+/// `regional` are themselves.
+///
+/// # Errors
+///
+/// Any other value (`''` included): botocore's
+/// `InvalidS3UsEast1RegionalEndpointConfigError` (`_validate_s3_regional_config`).
+pub(crate) fn s3_us_east_1_mode(v: &SettingValue) -> Result<&'static str, Error> {
+    match v {
+        SettingValue::Null => Ok("legacy"),
+        SettingValue::Str(s) if let Some(m) = REGIONAL_OPTIONS.iter().find(|m| **m == s) => Ok(m),
+        other => Err(unhandled(
+            "InvalidS3UsEast1RegionalEndpointConfigError",
+            format!(
+                "S3 us-east-1 regional endpoint option {} is invalid. Valid options are: \
+                 \"legacy\", \"regional\"",
+                py_str(other)
+            ),
+        )),
+    }
+}
+
 fn check_s3_us_east_1(s3: &[Resolved]) -> Result<(), Error> {
     // `'us_east_1_regional_endpoint' in s3_config`: only a set value.
     if let Some(r) = s3
         .iter()
         .find(|r| r.name == "s3.us_east_1_regional_endpoint")
-        && r.value != SettingValue::Null
-        && !matches!(&r.value, SettingValue::Str(s) if REGIONAL_OPTIONS.contains(&s.as_str()))
     {
-        return Err(unhandled(
-            "InvalidS3UsEast1RegionalEndpointConfigError",
-            format!(
-                "S3 us-east-1 regional endpoint option {} is invalid. Valid options are: \
-                 \"legacy\", \"regional\"",
-                py_str(&r.value)
-            ),
-        ));
+        s3_us_east_1_mode(&r.value)?;
     }
     Ok(())
 }
 
-/// `_get_sts_regional_endpoints_config`: an empty (falsy) value is
-/// `regional`.
-fn sts_regional(r: &Resolved) -> Result<Resolved, Error> {
-    let falsy = match &r.value {
+/// `sts_regional_endpoints` as botocore reads it
+/// (`_get_sts_regional_endpoints_config`), the one check of this setting
+/// (the STS client, the endpoint stage, the rule-set builtins, the client
+/// view): a falsy value (unset, `''`, an empty block) is `regional`.
+///
+/// # Errors
+///
+/// Anything but `legacy` / `regional` (case-sensitive; a nested block
+/// too): `InvalidSTSRegionalEndpointsConfigError` with Python's `str()` of
+/// the value.
+pub(crate) fn sts_regional_mode(v: &SettingValue) -> Result<&'static str, Error> {
+    let falsy = match v {
         SettingValue::Null => true,
         SettingValue::Str(s) => s.is_empty(),
         SettingValue::Map(m) => m.is_empty(),
         _ => false,
     };
     if falsy {
-        return Ok(Resolved {
-            value: SettingValue::Str("regional".into()),
-            ..r.clone()
-        });
+        return Ok("regional");
     }
-    match &r.value {
-        SettingValue::Str(s) if REGIONAL_OPTIONS.contains(&s.as_str()) => Ok(r.clone()),
-        other => Err(unhandled(
-            "InvalidSTSRegionalEndpointsConfigError",
-            format!(
-                "STS regional endpoints option {} is invalid. Valid options are: \"legacy\", \
-                 \"regional\"",
-                py_str(other)
-            ),
-        )),
+    match v {
+        SettingValue::Str(s) if let Some(m) = REGIONAL_OPTIONS.iter().find(|m| **m == s) => Ok(m),
+        other => Err(Error::InvalidStsRegionalEndpoints {
+            value: py_str(other),
+        }),
     }
+}
+
+/// The client's effective `sts_regional_endpoints` row.
+fn sts_regional(r: &Resolved) -> Result<Resolved, Error> {
+    Ok(Resolved {
+        value: SettingValue::Str(sts_regional_mode(&r.value)?.into()),
+        ..r.clone()
+    })
 }
 
 /// `_validate_min_compression_size`: Python `int()`, then 1..=1048576.
@@ -478,18 +501,51 @@ fn renamed(r: Resolved, name: &str) -> Resolved {
     }
 }
 
-/// The caller's endpoint stage for [`client_settings`]: given the client's
-/// `sts_regional_endpoints` row and its `s3.*` rows as the config store holds
-/// them at botocore's endpoint stage, resolve the endpoint URL or fail.
-pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<String, Error> + 'a;
+/// The two endpoint mode settings as a client's config store holds them at
+/// botocore's endpoint stage, the `defaults_mode` smart defaults applied:
+/// `s3.us_east_1_regional_endpoint` in `s3` (in place; only when neither it
+/// nor a plain `s3` value is set), and the returned `sts_regional_endpoints`
+/// row.
+///
+/// # Errors
+///
+/// The settings' and files' errors.
+pub(crate) fn endpoint_stage_settings(
+    session: &Session,
+    s3: &mut [Resolved],
+    mode: &DefaultsMode,
+) -> Result<Resolved, Error> {
+    let smart = mode.defaults();
+    if let Some(d) = smart
+        && let Some(r) = s3
+            .iter_mut()
+            .find(|r| r.name == "s3.us_east_1_regional_endpoint")
+        && r.value == SettingValue::Null
+        && s3_section_value(session)?.is_none_or(|v| v.is_empty())
+    {
+        // The section provider's override chain gets the constant default.
+        *r = with_smart_default(r.clone(), mode, Some(d.s3_us_east_1_regional_endpoint));
+    }
+    Ok(with_smart_default(
+        setting(session, "sts_regional_endpoints")?,
+        mode,
+        smart.map(|d| d.sts_regional_endpoints),
+    ))
+}
+
+/// A client's `endpoint_url.<client>` row and the endpoint it describes.
+pub(crate) type EndpointRow = (Resolved, crate::endpoints::ClientEndpoint);
 
 /// The effective client settings of `service`, after every check botocore
 /// makes while creating the client, in its order (see the module docs).
 /// `s3` is the session's `s3.*` settings (botocore's `s3` config, read for
-/// every client); the smart default of `us_east_1_regional_endpoint` is
+/// every client); `client_region` is the region `create_client` is given
+/// (a FIPS pseudo region keeps the 60 s `connect_timeout`); the smart
+/// default of `us_east_1_regional_endpoint` is
 /// applied to it in place. `endpoint_stage` runs at botocore's endpoint stage with the
 /// client's `sts_regional_endpoints` row and `s3` as they stand there, and
-/// gives the URL the client is created with.
+/// gives the endpoint the client is created with, which is returned with
+/// the settings once every later check passed.
 ///
 /// The rows, each with its provenance: `defaults_mode` (the effective
 /// mode), `retries.mode`, `retries.total_max_attempts`, `connect_timeout`,
@@ -515,30 +571,17 @@ pub(crate) type EndpointStage<'a> = dyn FnMut(&Resolved, &[Resolved]) -> Result<
 pub(crate) fn client_settings(
     session: &Session,
     service: &str,
+    client_region: Option<&str>,
     s3: &mut [Resolved],
     mode: &DefaultsMode,
-    endpoint_stage: &mut EndpointStage<'_>,
-) -> Result<Vec<Resolved>, Error> {
+    endpoint_stage: impl FnOnce(&Resolved, &[Resolved]) -> Result<EndpointRow, Error>,
+) -> Result<(Vec<Resolved>, EndpointRow), Error> {
     let smart = mode.defaults();
-    if let Some(d) = smart
-        && let Some(r) = s3
-            .iter_mut()
-            .find(|r| r.name == "s3.us_east_1_regional_endpoint")
-        && r.value == SettingValue::Null
-        && s3_section_value(session)?.is_none_or(|v| v.is_empty())
-    {
-        // The section provider's override chain gets the constant default.
-        *r = with_smart_default(r.clone(), mode, Some(d.s3_us_east_1_regional_endpoint));
-    }
-    let sts_setting = with_smart_default(
-        setting(session, "sts_regional_endpoints")?,
-        mode,
-        smart.map(|d| d.sts_regional_endpoints),
-    );
+    let sts_setting = endpoint_stage_settings(session, s3, mode)?;
     // Endpoint stage (_compute_endpoint_config): the caller resolves the
     // client's endpoint with the config store as it is now (smart defaults
     // applied), raising the s3 / sts mode and variant errors.
-    let client_url = endpoint_stage(&sts_setting, s3)?;
+    let endpoint = endpoint_stage(&sts_setting, s3)?;
     // compute_client_args: config_kwargs, in botocore's order.
     let attempts = setting(session, "max_attempts")?;
     let retry_mode = with_smart_default(
@@ -546,15 +589,19 @@ pub(crate) fn client_settings(
         mode,
         smart.map(|d| d.retry_mode),
     );
+    // A FIPS pseudo region makes create_client pass a Config object, whose
+    // connect_timeout (60) config_kwargs copies, so _compute_connect_timeout
+    // keeps it over the mode's default.
+    let fips_config = client_region.is_some_and(|r| crate::endpoints::normalize_fips_region(r).1);
     let connect_timeout = match smart {
-        Some(d) => Resolved {
+        Some(d) if !fips_config => Resolved {
             name: "connect_timeout".into(),
             value: SettingValue::Seconds {
                 millis: d.connect_timeout_ms,
             },
             provenance: mode.provenance(),
         },
-        None => Resolved {
+        _ => Resolved {
             name: "connect_timeout".into(),
             value: SettingValue::Int(60),
             provenance: Provenance::Default,
@@ -624,7 +671,7 @@ pub(crate) fn client_settings(
     // EndpointCreator.create_endpoint validates the URL the client is
     // created with, configured or built in (a built-in one from an empty
     // region, `https://ec2..amazonaws.com`, is a ValueError).
-    crate::sts::endpoint::validate_endpoint_url(&client_url)?;
+    crate::sts::endpoint::validate_endpoint_url(&endpoint.1.url)?;
     // _build_endpoint_resolver: the builtins are computed for every client.
     let sts_effective = sts_regional(&sts_setting)?;
     check_s3_us_east_1(s3)?;
@@ -678,7 +725,7 @@ pub(crate) fn client_settings(
             "endpoint_discovery_enabled",
         )?)?);
     }
-    Ok(out)
+    Ok((out, endpoint))
 }
 
 /// The profile's `s3` when it is a plain value rather than a block
@@ -1070,5 +1117,189 @@ mod tests {
             c.setting("retries.total_max_attempts").unwrap().value,
             SettingValue::Int(5)
         );
+    }
+
+    #[test]
+    fn fips_pseudo_region_keeps_the_config_objects_connect_timeout() {
+        // botocore 1.43.11, ec2: meta.config.connect_timeout is 60 for
+        // fips-us-west-2 / us-west-2-fips under standard, mobile and
+        // in-region (its Config(use_fips_endpoint=True) carries 60), 3.1
+        // for us-west-2 under standard; every other field is the same.
+        for (mode, region, want) in [
+            ("standard", "fips-us-west-2", SettingValue::Int(60)),
+            ("mobile", "us-west-2-fips", SettingValue::Int(60)),
+            ("in-region", "fips-us-west-2", SettingValue::Int(60)),
+            (
+                "standard",
+                "us-west-2",
+                SettingValue::Seconds { millis: 3100 },
+            ),
+        ] {
+            let s = session(
+                &[("AWS_DEFAULTS_MODE", mode), ("AWS_DEFAULT_REGION", region)],
+                "",
+            );
+            let c = s.service_config("ec2").unwrap();
+            let t = c.setting("connect_timeout").unwrap();
+            assert_eq!(t.value, want, "{mode} {region}");
+            assert_eq!(
+                c.setting("retries.mode").unwrap().value,
+                SettingValue::Str("standard".into()),
+                "{mode} {region}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_configured_endpoint_url_falls_through_to_the_next_location() {
+        // botocore 1.43.11, create_client(svc, region_name='us-west-2')
+        // .meta.endpoint_url (ConfiguredEndpointProvider: `if endpoint_url:`).
+        let services = "[default]\nservices = s\nendpoint_url = http://p:2\n[services s]\n";
+        for (svc, env, config, want) in [
+            (
+                "ec2",
+                vec![("AWS_ENDPOINT_URL", "")],
+                "",
+                "https://ec2.us-west-2.amazonaws.com",
+            ),
+            (
+                "ec2",
+                vec![
+                    ("AWS_ENDPOINT_URL_EC2", ""),
+                    ("AWS_ENDPOINT_URL", "http://x:1"),
+                ],
+                "",
+                "http://x:1",
+            ),
+            (
+                "ec2",
+                vec![],
+                "[default]\nendpoint_url =\n",
+                "https://ec2.us-west-2.amazonaws.com",
+            ),
+            (
+                "ec2",
+                vec![("AWS_ENDPOINT_URL_EC2", "")],
+                "[default]\nendpoint_url = http://p:2\n",
+                "http://p:2",
+            ),
+            (
+                "ec2",
+                vec![],
+                &format!("{services}ec2 =\n  endpoint_url =\n"),
+                "http://p:2",
+            ),
+            (
+                "ec2",
+                vec![],
+                &format!("{services}ec2 =\n  endpoint_url = http://s:3\n  endpoint_url =\n"),
+                "http://p:2",
+            ),
+            (
+                "sts",
+                vec![("AWS_ENDPOINT_URL", "")],
+                "",
+                "https://sts.us-west-2.amazonaws.com",
+            ),
+            (
+                "sts",
+                vec![
+                    ("AWS_ENDPOINT_URL_STS", ""),
+                    ("AWS_ENDPOINT_URL", "http://x:1"),
+                ],
+                "",
+                "http://x:1",
+            ),
+        ] {
+            let mut env = env;
+            env.push(("AWS_DEFAULT_REGION", "us-west-2"));
+            let s = session(&env, config);
+            let c = s.service_config(svc).unwrap();
+            assert_eq!(
+                c.endpoint.value,
+                SettingValue::Str(want.into()),
+                "{env:?} {config:?}"
+            );
+            if svc == "sts" {
+                // The STS client's requests go to the same place.
+                let url = crate::sts::endpoint::configured_endpoint_url(
+                    &*s.os().env,
+                    s.config_files().unwrap(),
+                    s.scoped_profile().unwrap(),
+                )
+                .unwrap();
+                assert_eq!(url.as_deref().unwrap_or(want), want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_region_with_a_final_newline_keeps_its_partition() {
+        // botocore 1.43.11: create_client(svc, region_name=...) raises
+        // ValueError with these URLs (Python's `$` matches before a final
+        // newline, so the cn pattern still applies).
+        for (svc, region, url) in [
+            (
+                "ec2",
+                "cn-foo-1\n",
+                "https://ec2.cn-foo-1\n.amazonaws.com.cn",
+            ),
+            (
+                "sts",
+                "cn-foo-1\n",
+                "https://sts.cn-foo-1\n.amazonaws.com.cn",
+            ),
+            (
+                "s3",
+                "cn-north-1\n",
+                "https://s3.cn-north-1\n.amazonaws.com.cn",
+            ),
+            ("ec2", "us-foo-1\n", "https://ec2.us-foo-1\n.amazonaws.com"),
+        ] {
+            let e = session(&[("AWS_DEFAULT_REGION", region)], "")
+                .service_config(svc)
+                .unwrap_err();
+            assert_eq!(e.kind(), "ValueError");
+            assert_eq!(
+                e.to_string(),
+                format!("Invalid endpoint: {url}"),
+                "{svc} {region:?}"
+            );
+        }
+        assert!(crate::sts::endpoint::matches_pattern("cn", "cn-foo-1\n"));
+        assert!(!crate::sts::endpoint::matches_pattern("cn", "cn-foo-1\n\n"));
+    }
+
+    #[test]
+    fn an_endpoint_row_of_a_refused_client_keeps_the_smart_defaults() {
+        // botocore 1.43.11, region us-east-1: with AWS_MAX_ATTEMPTS=0 every
+        // create_client raises InvalidMaxRetryAttemptsError; once it is
+        // fixed, s3's meta.endpoint_url is regional under defaults_mode
+        // standard and global under legacy.
+        for (mode, want) in [
+            ("standard", "https://s3.us-east-1.amazonaws.com"),
+            ("legacy", "https://s3.amazonaws.com"),
+        ] {
+            let s = session(
+                &[("AWS_DEFAULTS_MODE", mode), ("AWS_MAX_ATTEMPTS", "0")],
+                "",
+            );
+            assert_eq!(
+                s.service_config("s3").unwrap_err().kind(),
+                "InvalidMaxRetryAttemptsError"
+            );
+            let rows = s.client_endpoints(&[]);
+            let (_, row) = rows.iter().find(|(svc, _)| svc == "s3").unwrap();
+            let (r, _) = row.as_ref().unwrap().as_ref().unwrap();
+            assert_eq!(r.value, SettingValue::Str(want.into()), "{mode}");
+        }
+        // The defaults mode decides the endpoint: its error is the row's.
+        let s = session(
+            &[("AWS_DEFAULTS_MODE", "nope"), ("AWS_MAX_ATTEMPTS", "0")],
+            "",
+        );
+        let rows = s.client_endpoints(&[]);
+        let e = rows[0].1.as_ref().unwrap_err();
+        assert_eq!(e.kind(), "InvalidDefaultsMode");
     }
 }

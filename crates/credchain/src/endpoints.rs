@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::error::Error;
+use crate::settings::SettingValue;
 
 /// `endpoints.dat`: see `scripts/gen-endpoints.py`.
 const DATA: &str = include_str!("endpoints.dat");
@@ -271,10 +272,11 @@ pub struct EndpointInputs {
     /// For s3 / s3control: the profile's `s3` key, which botocore's bridge
     /// reads for `use_dualstack_endpoint` (never the env).
     pub s3_block: S3Block,
-    /// `sts_regional_endpoints` as configured (`None`: unset).
-    pub sts_regional_endpoints: Option<String>,
-    /// `s3.us_east_1_regional_endpoint` (`None`: absent from the s3 config).
-    pub s3_us_east_1_regional_endpoint: Option<String>,
+    /// `sts_regional_endpoints` as the config store holds it (`Null`:
+    /// unset; a nested block is a `Map`).
+    pub sts_regional_endpoints: SettingValue,
+    /// `s3.us_east_1_regional_endpoint` (`Null`: absent from the s3 config).
+    pub s3_us_east_1_regional_endpoint: SettingValue,
     /// The configured endpoint URL (P-NC-5), which wins over the data.
     pub endpoint_url: Option<String>,
 }
@@ -418,13 +420,15 @@ fn for_partition(
 }
 
 /// `EndpointResolver.construct_endpoint`, then the bridge's fallback to
-/// the `aws` partition.
+/// the `aws` partition, forced: that always gives a record or an error, so
+/// botocore's `_assume_endpoint` (no record at all) cannot happen with its
+/// data and has no counterpart here.
 fn construct(
     service_name: &str,
     region: Option<&str>,
     dualstack: bool,
     fips: bool,
-) -> Result<Option<Resolved>, Error> {
+) -> Result<Resolved, Error> {
     let region = if service_name == "s3" && dualstack && region.is_none() {
         Some("us-east-1")
     } else {
@@ -436,12 +440,32 @@ fn construct(
             continue;
         }
         if let Some(r) = for_partition(p, service_name, region, tags, false)? {
-            return Ok(Some(r));
+            return Ok(r);
         }
     }
-    match data().partitions.iter().find(|p| p.name == "aws") {
-        Some(p) => for_partition(p, service_name, region, tags, true),
-        None => Ok(None),
+    // A forced partition resolves (the `aws` one is in the data: the drift
+    // test compares endpoints.dat with botocore's endpoints.json).
+    data()
+        .partitions
+        .iter()
+        .find(|p| p.name == "aws")
+        .and_then(|p| for_partition(p, service_name, region, tags, true).transpose())
+        .unwrap_or_else(|| {
+            Err(Error::Unhandled {
+                class: "EndpointResolutionError",
+                message: "endpoints.dat has no aws partition".into(),
+            })
+        })
+}
+
+/// `ClientEndpointBridge._make_url`'s scheme (the client is secure): `https`
+/// only when the record's `protocols` lists it; missing protocols are
+/// `resolved.get('protocols', [])`, so `http`, as `[]` is.
+fn scheme(protocols: Option<&str>) -> &'static str {
+    if protocols.is_some_and(|p| p.split(',').any(|p| p == "https")) {
+        "https"
+    } else {
+        "http"
     }
 }
 
@@ -473,29 +497,7 @@ fn bridge(
     } else {
         inputs.use_dualstack
     };
-    let Some((attrs, host, endpoint_name)) = construct(service_name, region, dualstack, fips)?
-    else {
-        // `_assume_endpoint`; unreachable with botocore's data (the `aws`
-        // partition always resolves), kept for its shape.
-        return Ok((
-            ClientEndpoint {
-                url: endpoint_url.map_or_else(
-                    || {
-                        format!(
-                            "https://{service_name}.{}.amazonaws.com",
-                            region.unwrap_or("None")
-                        )
-                    },
-                    str::to_owned,
-                ),
-                region_name: region.map(str::to_owned),
-                signing_region: region.map(str::to_owned),
-                signing_name: info.signing_name.unwrap_or(service_name).to_owned(),
-                built_in: endpoint_url.is_none(),
-            },
-            false,
-        ));
-    };
+    let (attrs, host, endpoint_name) = construct(service_name, region, dualstack, fips)?;
     let signing_name = attrs
         .scope
         .and_then(|(_, s)| s)
@@ -512,11 +514,8 @@ fn bridge(
             built_in: false,
         }
     } else {
-        let https = attrs
-            .protocols
-            .is_none_or(|p| p.split(',').any(|p| p == "https"));
         ClientEndpoint {
-            url: format!("{}://{host}", if https { "https" } else { "http" }),
+            url: format!("{}://{host}", scheme(attrs.protocols)),
             signing_region: Some(
                 attrs
                     .scope
@@ -532,28 +531,6 @@ fn bridge(
     Ok((e, has_tags))
 }
 
-/// The endpoint `create_client(client)` is created with (botocore's
-/// `_compute_endpoint_config`): the FIPS pseudo regions (`fips-us-east-1`)
-/// turned into the region plus FIPS, S3's global endpoint for `us-east-1`
-/// or no region unless `us_east_1_regional_endpoint = regional`, STS's
-/// global endpoint for the 16 legacy regions under
-/// `sts_regional_endpoints = legacy`, global services (`iam`, `route53`)
-/// at their partition endpoint, FIPS / dual-stack variants; a configured
-/// URL wins but the data still decides the signing name.
-///
-/// # Errors
-///
-/// `UnknownServiceError`, `NoRegionError` (no region and the service is not
-/// global), `EndpointVariantError` (no FIPS / dual-stack endpoint),
-/// `InvalidS3UsEast1RegionalEndpointConfigError`,
-/// `InvalidSTSRegionalEndpointsConfigError`, `AttributeError` (s3 with a
-/// plain `s3 = value` in the profile), each with botocore's message.
-pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
-    let e = endpoint_config(client, inputs)?;
-    check_ruleset_builtins(inputs)?;
-    Ok(e)
-}
-
 /// The settings botocore validates for every client when it builds the
 /// client's endpoint rule-set builtins (`_build_endpoint_resolver`, after
 /// the retry settings): `sts_regional_endpoints`
@@ -565,55 +542,58 @@ pub fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, 
 /// # Errors
 ///
 /// Those two, with botocore's messages.
-pub fn check_ruleset_builtins(inputs: &EndpointInputs) -> Result<(), Error> {
+pub(crate) fn check_ruleset_builtins(inputs: &EndpointInputs) -> Result<(), Error> {
     sts_mode(inputs)?;
     s3_mode(inputs)?;
     Ok(())
 }
 
-fn sts_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
-    let mode = inputs
-        .sts_regional_endpoints
-        .as_deref()
-        .filter(|m| !m.is_empty())
-        .unwrap_or("regional");
-    if mode != "legacy" && mode != "regional" {
-        return Err(Error::InvalidStsRegionalEndpoints { value: mode.into() });
-    }
-    Ok(mode)
+fn sts_mode(inputs: &EndpointInputs) -> Result<&'static str, Error> {
+    crate::client_config::sts_regional_mode(&inputs.sts_regional_endpoints)
 }
 
-fn s3_mode(inputs: &EndpointInputs) -> Result<&str, Error> {
-    match &inputs.s3_us_east_1_regional_endpoint {
-        Some(v) if v != "legacy" && v != "regional" => Err(Error::Unhandled {
-            class: "InvalidS3UsEast1RegionalEndpointConfigError",
-            message: format!(
-                "S3 us-east-1 regional endpoint option {v} is invalid. Valid options are: \
-                 \"legacy\", \"regional\""
-            ),
-        }),
-        Some(v) => Ok(v.as_str()),
-        None => Ok("legacy"),
-    }
+fn s3_mode(inputs: &EndpointInputs) -> Result<&'static str, Error> {
+    crate::client_config::s3_us_east_1_mode(&inputs.s3_us_east_1_regional_endpoint)
 }
 
-/// [`resolve`] without [`check_ruleset_builtins`]: botocore's
-/// `_compute_endpoint_config`, which runs before the retry settings are
-/// checked.
+/// `ClientCreator._normalize_fips_region`: the region without `fips-` /
+/// `-fips`, and whether it had one (a FIPS pseudo region, which makes
+/// botocore create the client with a `Config(use_fips_endpoint=True)`).
+pub(crate) fn normalize_fips_region(region: &str) -> (String, bool) {
+    let n = region.replace("fips-", "").replace("-fips", "");
+    let pseudo = n != region;
+    (n, pseudo)
+}
+
+/// The endpoint `create_client(client)` is created with, from `inputs`
+/// alone (botocore's `_compute_endpoint_config`, which runs before the
+/// retry settings are checked): the FIPS pseudo regions (`fips-us-east-1`)
+/// turned into the region plus FIPS, S3's global endpoint for `us-east-1`
+/// or no region unless `us_east_1_regional_endpoint = regional`, STS's
+/// global endpoint for the 16 legacy regions under
+/// `sts_regional_endpoints = legacy`, global services (`iam`, `route53`)
+/// at their partition endpoint, FIPS / dual-stack variants; a configured
+/// URL wins but the data still decides the signing name. The
+/// `defaults_mode` smart defaults are not applied here: the caller puts
+/// them in `inputs` ([`crate::Session::service_config`] does).
 ///
 /// # Errors
 ///
-/// As [`resolve`].
-pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
+/// `UnknownServiceError`, `NoRegionError` (no region and the service is not
+/// global), `EndpointVariantError` (no FIPS / dual-stack endpoint),
+/// `InvalidS3UsEast1RegionalEndpointConfigError` (s3),
+/// `InvalidSTSRegionalEndpointsConfigError` (sts), `AttributeError` (s3
+/// with a plain `s3 = value` in the profile), each with botocore's message.
+pub(crate) fn endpoint_config(
+    client: &str,
+    inputs: &EndpointInputs,
+) -> Result<ClientEndpoint, Error> {
     let info = service(client)?;
     let service_name = info.endpoint_prefix;
-    // ClientCreator._normalize_fips_region.
     let mut fips = inputs.use_fips;
     let region = inputs.region.as_deref().map(|r| {
-        let n = r.replace("fips-", "").replace("-fips", "");
-        if n != r {
-            fips = true;
-        }
+        let (n, pseudo) = normalize_fips_region(r);
+        fips |= pseudo;
         n
     });
     let endpoint_url = inputs.endpoint_url.as_deref();
@@ -673,29 +653,30 @@ pub fn endpoint_config(client: &str, inputs: &EndpointInputs) -> Result<ClientEn
 /// The inputs for `client` in `session`, read as botocore's client creation
 /// reads them: `use_fips_endpoint`, `use_dualstack_endpoint`,
 /// `sts_regional_endpoints`, `s3.us_east_1_regional_endpoint` through the
-/// config store, the profile's `s3` block for s3's dual-stack mode.
+/// config store, the profile's `s3` block for s3's dual-stack mode. These
+/// are the session's values, without the `defaults_mode` smart defaults
+/// (a client's own store has them: the caller replaces the two mode
+/// settings, as [`crate::Session::service_config`] does).
 ///
 /// # Errors
 ///
 /// The settings' and files' errors (`ProfileNotFound`, `ConfigParseError`).
-pub fn session_inputs(
+pub(crate) fn session_inputs(
     session: &crate::Session,
     client: &str,
     region: Option<&str>,
     endpoint_url: Option<&str>,
 ) -> Result<EndpointInputs, Error> {
     use crate::config::Value;
-    use crate::settings::SettingValue;
     let flag = |name: &str| -> Result<bool, Error> {
         Ok(session
             .config_variable(name)?
             .is_some_and(|r| r.value == SettingValue::Bool(true)))
     };
-    let string = |name: &str| -> Result<Option<String>, Error> {
-        Ok(session.config_variable(name)?.and_then(|r| match r.value {
-            SettingValue::Str(s) => Some(s),
-            _ => None,
-        }))
+    let value = |name: &str| -> Result<SettingValue, Error> {
+        Ok(session
+            .config_variable(name)?
+            .map_or(SettingValue::Null, |r| r.value))
     };
     let is_s3 = matches!(service(client)?.endpoint_prefix, "s3" | "s3-control");
     let s3_block = match session.scoped_profile()?.and_then(|p| p.get("s3")) {
@@ -716,8 +697,8 @@ pub fn session_inputs(
         use_fips: flag("use_fips_endpoint")?,
         use_dualstack: flag("use_dualstack_endpoint")?,
         s3_block,
-        sts_regional_endpoints: string("sts_regional_endpoints")?,
-        s3_us_east_1_regional_endpoint: string("s3.us_east_1_regional_endpoint")?,
+        sts_regional_endpoints: value("sts_regional_endpoints")?,
+        s3_us_east_1_regional_endpoint: value("s3.us_east_1_regional_endpoint")?,
         endpoint_url: endpoint_url.map(str::to_owned),
     })
 }

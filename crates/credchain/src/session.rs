@@ -260,9 +260,9 @@ pub struct Session {
     keys: ExplicitKeys,
     instance: crate::settings::InstanceVars,
     files: OnceLock<Result<Arc<ConfigFiles>, Error>>,
-    /// The IMDS region, asked for at most once per session (the region
-    /// fallback and every client's `defaults_mode = auto` need it).
-    imds_region: OnceLock<Result<Option<String>, Error>>,
+    /// The IMDS region once IMDS gave one (the region fallback and every
+    /// client's `defaults_mode = auto` need it); until then each use asks.
+    imds_region: OnceLock<String>,
     sts: StsOptions,
 }
 
@@ -840,19 +840,46 @@ impl Session {
         })
     }
 
-    /// The region IMDS gives (botocore's `IMDSRegionProvider`), fetched once
-    /// per session: a session is a snapshot of its configuration.
+    /// The region IMDS gives (botocore's `IMDSRegionProvider`). Only a
+    /// region is kept for the session's later calls; a failure or no region
+    /// asks again next time, as `SmartDefaultsConfigStoreFactory` caches
+    /// only a truthy `_instance_metadata_region`.
     pub(crate) fn imds_region(&self) -> Result<Option<String>, Error> {
-        self.imds_region
-            .get_or_init(|| crate::imds::region(self))
-            .clone()
+        if let Some(r) = self.imds_region.get() {
+            return Ok(Some(r.clone()));
+        }
+        let r = crate::imds::region(self)?;
+        if let Some(region) = r.as_ref().filter(|r| !r.is_empty()) {
+            let _ = self.imds_region.set(region.clone());
+        }
+        Ok(r)
     }
 
     /// Every setting botocore resolves, in [`crate::settings::SETTINGS`]
     /// order, then `s3.*`, then `endpoint_url.<service>` for the services of
     /// [`Session::client_endpoints`]`(&[])`. Each entry is the logical name
     /// and its result: a bad value fails only its own entry, as in botocore.
+    ///
+    /// The endpoint rows run [`Session::service_config`] per client; with
+    /// `defaults_mode = auto` (and no `AWS_EXECUTION_ENV` region) that asks
+    /// IMDS for the region, until IMDS gives one (then it is kept for the
+    /// session). [`Session::config_settings`] is this without them; a caller
+    /// that also needs the endpoints' regions takes those two calls instead
+    /// of this one (each endpoint is computed once).
     pub fn settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
+        let mut out = self.config_settings();
+        for (svc, r) in self.client_endpoints(&[]) {
+            let name = format!("endpoint_url.{svc}");
+            let r = r.map(|e| e.map_or_else(|| unset_endpoint(&name), |(r, _)| r));
+            out.push((name, r));
+        }
+        out
+    }
+
+    /// [`Session::settings`] without the `endpoint_url.<service>` rows:
+    /// every setting as the config store resolves it, then `s3.*`. Creates no
+    /// client and asks no network.
+    pub fn config_settings(&self) -> Vec<(String, Result<Resolved, Error>)> {
         let mut out: Vec<(String, Result<Resolved, Error>)> = SETTINGS
             .iter()
             .map(|d| (d.name.to_owned(), self.resolve_def(d, d.name)))
@@ -860,20 +887,6 @@ impl Session {
         for d in S3_SETTINGS {
             let name = format!("s3.{}", d.name);
             let r = self.resolve_s3(d, &name);
-            out.push((name, r));
-        }
-        for (svc, r) in self.client_endpoints(&[]) {
-            let name = format!("endpoint_url.{svc}");
-            let r = r.map(|e| {
-                e.map_or_else(
-                    || Resolved {
-                        name: name.clone(),
-                        value: SettingValue::Null,
-                        provenance: Provenance::Default,
-                    },
-                    |(r, _)| r,
-                )
-            });
             out.push((name, r));
         }
         out
@@ -931,11 +944,14 @@ impl Session {
     }
 
     /// One client's endpoint for [`Session::client_endpoints`]: the one
-    /// [`Session::service_config`] gives (smart defaults applied), else,
-    /// when a setting unrelated to the endpoint refuses the client, the one
-    /// the endpoint settings alone give (region, model, configured URL,
-    /// built-in data, in `create_client`'s order), so one bad setting does
-    /// not hide every endpoint.
+    /// [`Session::service_config`] gives, else, when a setting unrelated to
+    /// the endpoint refuses the client (`max_attempts = 0`), the one the
+    /// endpoint settings give under the same `defaults_mode` smart defaults
+    /// (region, defaults mode, model, configured URL, built-in data, the
+    /// mode checks, in `create_client`'s order): the URL the client is
+    /// created with once that setting is fixed, so one bad setting does not
+    /// hide every endpoint. An error of the endpoint settings themselves
+    /// (or of the defaults mode, which decides them) is the row's error.
     fn endpoint_of(
         &self,
         service: &str,
@@ -949,9 +965,12 @@ impl Session {
         if let SettingValue::Str(r) = &region.value {
             crate::sts::endpoint::validate_region_name(r)?;
         }
+        let mode = crate::client_config::defaults_mode(self, region.value.as_str())?;
         crate::endpoints::service(service)?;
+        let mut s3 = self.s3_rows()?;
         let configured = self.endpoint_url(service)?;
-        match self.client_endpoint(service, Some(&region), configured.as_ref(), None) {
+        let sts = crate::client_config::endpoint_stage_settings(self, &mut s3, &mode)?;
+        match self.client_endpoint(service, Some(&region), configured.as_ref(), (&sts, &s3)) {
             Ok((r, e, inputs)) => {
                 crate::endpoints::check_ruleset_builtins(&inputs)?;
                 Ok(Some((r, e)))
@@ -1067,33 +1086,27 @@ impl Session {
         crate::endpoints::service(service)?;
         // compute_client_args reads the s3 config for every client, then
         // the configured endpoint.
-        let mut s3 = S3_SETTINGS
-            .iter()
-            .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut s3 = self.s3_rows()?;
         let endpoint_url = self.endpoint_url(service)?;
-        let mut built = None;
-        let client = crate::client_config::client_settings(
+        let (client, (endpoint, client_endpoint)) = crate::client_config::client_settings(
             self,
             service,
+            client_region,
             &mut s3,
             &mode,
-            &mut |sts, s3| {
+            |sts, s3| {
                 let (r, e, _) = self.client_endpoint(
                     service,
                     region.as_ref(),
                     endpoint_url.as_ref(),
-                    Some((sts, s3)),
+                    (sts, s3),
                 )?;
-                let url = e.url.clone();
-                built = Some((r, e));
-                Ok(url)
+                Ok((r, e))
             },
         )?;
         if service != "s3" {
             s3.clear();
         }
-        let (endpoint, client_endpoint) = built.expect("client_settings runs the endpoint stage");
         Ok(ServiceConfig {
             service: service.to_owned(),
             region,
@@ -1105,18 +1118,26 @@ impl Session {
         })
     }
 
+    /// The `s3.*` settings (botocore's `s3` config, read for every client).
+    fn s3_rows(&self) -> Result<Vec<Resolved>, Error> {
+        S3_SETTINGS
+            .iter()
+            .map(|d| self.resolve_s3(d, &format!("s3.{}", d.name)))
+            .collect()
+    }
+
     /// The endpoint botocore's `_compute_endpoint_config` gives a client of
     /// `service` with this region and configured URL. `sts` and `s3` are the
     /// client's `sts_regional_endpoints` and `s3.*` rows as the config store
-    /// holds them at that point (smart defaults applied; `None`: the
-    /// session's values), and the inputs it was resolved from (for
+    /// holds them at that point (smart defaults applied), and the inputs it
+    /// was resolved from (for
     /// [`crate::endpoints::check_ruleset_builtins`]).
     fn client_endpoint(
         &self,
         service: &str,
         region: Option<&Resolved>,
         configured: Option<&Resolved>,
-        overrides: Option<(&Resolved, &[Resolved])>,
+        (sts, s3): (&Resolved, &[Resolved]),
     ) -> Result<
         (
             Resolved,
@@ -1132,13 +1153,11 @@ impl Session {
         let (region, url) = (str_of(region), str_of(configured));
         let mut inputs =
             crate::endpoints::session_inputs(self, service, region.as_deref(), url.as_deref())?;
-        if let Some((sts, s3)) = overrides {
-            inputs.sts_regional_endpoints = str_of(Some(sts));
-            inputs.s3_us_east_1_regional_endpoint = str_of(
-                s3.iter()
-                    .find(|r| r.name == "s3.us_east_1_regional_endpoint"),
-            );
-        }
+        inputs.sts_regional_endpoints = sts.value.clone();
+        inputs.s3_us_east_1_regional_endpoint = s3
+            .iter()
+            .find(|r| r.name == "s3.us_east_1_regional_endpoint")
+            .map_or(SettingValue::Null, |r| r.value.clone());
         let e = crate::endpoints::endpoint_config(service, &inputs)?;
         let resolved = match configured {
             Some(c) => c.clone(),
@@ -1149,6 +1168,16 @@ impl Session {
             },
         };
         Ok((resolved, e, inputs))
+    }
+}
+
+/// The `endpoint_url.<service>` row of a client that has no endpoint
+/// without a region (`None` from [`Session::client_endpoints`]).
+pub fn unset_endpoint(name: &str) -> Resolved {
+    Resolved {
+        name: name.to_owned(),
+        value: SettingValue::Null,
+        provenance: Provenance::Default,
     }
 }
 

@@ -424,9 +424,10 @@ pub const S3_SETTINGS: &[SettingDef] = &[
 ];
 
 /// A value as botocore returns it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum SettingValue {
     /// `None`: unset with no default.
+    #[default]
     Null,
     /// A string (unconverted settings, from env or a file).
     Str(String),

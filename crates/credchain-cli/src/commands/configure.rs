@@ -308,9 +308,10 @@ type EndpointRegions = std::collections::HashMap<String, (Option<String>, Option
 /// The session's settings, the region falling back to IMDS, and the
 /// endpoint rows' regions.
 fn session_rows(session: &Session) -> (Vec<Row>, EndpointRegions) {
-    use credchain::settings::{Provenance, Resolved, SettingValue};
-    let mut settings = session.settings();
-    settings.retain(|(n, _)| !n.starts_with("endpoint_url."));
+    use credchain::settings::SettingValue;
+    // Session::settings() without its endpoint rows, which are made here
+    // from one client_endpoints call to keep each client's regions too.
+    let mut settings = session.config_settings();
     let mut regions = EndpointRegions::new();
     for (svc, r) in session.client_endpoints(&[]) {
         let name = format!("endpoint_url.{svc}");
@@ -319,11 +320,7 @@ fn session_rows(session: &Session) -> (Vec<Row>, EndpointRegions) {
                 regions.insert(name.clone(), (e.region_name, e.signing_region));
                 r
             }
-            None => Resolved {
-                name: name.clone(),
-                value: SettingValue::Null,
-                provenance: Provenance::Default,
-            },
+            None => credchain::session::unset_endpoint(&name),
         });
         settings.push((name, r));
     }

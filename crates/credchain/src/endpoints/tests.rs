@@ -153,12 +153,12 @@ fn variants_errors_and_settings_follow_botocore() {
     let e = ep("iam", Some("us-west-2"), |i| i.use_fips = true).unwrap();
     assert_eq!(e.url, "https://iam-fips.amazonaws.com");
     let e = ep("s3", Some("us-east-1"), |i| {
-        i.s3_us_east_1_regional_endpoint = Some("regional".into());
+        i.s3_us_east_1_regional_endpoint = SettingValue::Str("regional".into());
     })
     .unwrap();
     assert_eq!(e.url, "https://s3.us-east-1.amazonaws.com");
     let e = ep("sts", Some("eu-west-1"), |i| {
-        i.sts_regional_endpoints = Some("legacy".into());
+        i.sts_regional_endpoints = SettingValue::Str("legacy".into());
     })
     .unwrap();
     assert_eq!(
@@ -215,7 +215,7 @@ fn sts_vectors_match_botocore_client_endpoints() {
             region: p["Region"].as_str().map(str::to_owned),
             use_fips: flag("UseFIPS"),
             use_dualstack: flag("UseDualStack"),
-            sts_regional_endpoints: Some(
+            sts_regional_endpoints: SettingValue::Str(
                 if flag("UseGlobalEndpoint") {
                     "legacy"
                 } else {
@@ -245,4 +245,25 @@ fn sts_vectors_match_botocore_client_endpoints() {
         compared += 1;
     }
     assert_eq!(compared, 68, "every STS vector compared");
+}
+
+/// `endpoint_config` then the rule-set builtins' checks, as a client of
+/// `client` would be created from `inputs` alone.
+fn resolve(client: &str, inputs: &EndpointInputs) -> Result<ClientEndpoint, Error> {
+    let e = endpoint_config(client, inputs)?;
+    check_ruleset_builtins(inputs)?;
+    Ok(e)
+}
+
+#[test]
+fn the_scheme_follows_make_url() {
+    // botocore 1.43.11: ClientEndpointBridge._make_url('h', True, protocols)
+    // is http://h for [] (and so for a record without protocols, read as
+    // resolved.get('protocols', [])) and ['http'], https://h for
+    // ['http', 'https'].
+    assert_eq!(scheme(None), "http");
+    assert_eq!(scheme(Some("")), "http");
+    assert_eq!(scheme(Some("http")), "http");
+    assert_eq!(scheme(Some("http,https")), "https");
+    assert_eq!(scheme(Some("https")), "https");
 }

@@ -6,7 +6,7 @@
 use crate::config::{ConfigFiles, Profile, Value};
 use crate::error::Error;
 use crate::os::Env;
-use crate::settings::Provenance;
+use crate::settings::{Provenance, SettingValue};
 
 /// The 16 region values `legacy` sends to the global endpoint (P-NC-6).
 pub const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
@@ -104,8 +104,10 @@ fn is_word(c: char) -> bool {
 }
 
 /// Whether `region` matches `^<prefix>-\w+-\d+$`; `prefix` is literal text
-/// or one `(a|b|...)` group.
+/// or one `(a|b|...)` group. As with Python's `re.match`, `$` also matches
+/// before one final `\n` (as in [`validate_region_name`]).
 pub(crate) fn matches_pattern(prefix: &str, region: &str) -> bool {
+    let region = region.strip_suffix('\n').unwrap_or(region);
     let alternatives: Vec<&str> = match prefix.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
         Some(group) => group.split('|').collect(),
         None => vec![prefix],
@@ -306,7 +308,9 @@ pub fn configured_endpoint_url_for(
 
 /// [`configured_endpoint_url_for`] with where the URL came from: the env
 /// var, the `[services X]` sub-key's line (profile field `services X`), or
-/// the profile's `endpoint_url` line (profile field `profile_name`).
+/// the profile's `endpoint_url` line (profile field `profile_name`). An
+/// empty value at a location counts as unset there (botocore's
+/// `if endpoint_url:`).
 pub fn configured_endpoint(
     env: &dyn Env,
     files: &ConfigFiles,
@@ -327,7 +331,9 @@ pub fn configured_endpoint(
         format!("AWS_ENDPOINT_URL_{env_suffix}"),
         "AWS_ENDPOINT_URL".into(),
     ] {
-        if let Some(u) = env.get(&var) {
+        // `ConfiguredEndpointProvider.provide`: `if endpoint_url:` at each
+        // location, so an empty value falls through to the next one.
+        if let Some(u) = env.get(&var).filter(|u| !u.is_empty()) {
             return Ok(Some((u, Provenance::Env(var))));
         }
     }
@@ -343,6 +349,7 @@ pub fn configured_endpoint(
         if let Some(s) = section.get(services_key)
             && let Value::Nested(block) = &s.value
             && let Some((_, url)) = block.iter().rev().find(|(k, _)| k == "endpoint_url")
+            && !url.is_empty()
         {
             return Ok(Some((
                 url.clone(),
@@ -356,7 +363,7 @@ pub fn configured_endpoint(
     Ok(profile.and_then(|p| {
         let s = p.get("endpoint_url")?;
         Some((
-            s.value.as_str()?.to_owned(),
+            s.value.as_str().filter(|u| !u.is_empty())?.to_owned(),
             Provenance::File {
                 origin: s.origin,
                 profile: profile_name.to_owned(),
@@ -389,7 +396,7 @@ impl StsEndpointConfig {
     /// Reads the settings botocore reads for an STS client: the region
     /// (`None` means `aws-global` unless an endpoint URL is configured,
     /// P-CHAIN-14), `sts_regional_endpoints`
-    /// (`AWS_STS_REGIONAL_ENDPOINTS`; empty or unset = `regional`, anything
+    /// (`AWS_STS_REGIONAL_ENDPOINTS`; empty or unset = `regional`, a nested block or anything
     /// but `legacy`/`regional` is an error), FIPS and dual-stack flags, and
     /// the configured endpoint URL.
     pub fn from_settings(
@@ -398,17 +405,18 @@ impl StsEndpointConfig {
         profile: Option<&Profile>,
         region: Option<&str>,
     ) -> Result<StsEndpointConfig, Error> {
-        let mode = setting(
-            env,
-            profile,
-            "AWS_STS_REGIONAL_ENDPOINTS",
-            "sts_regional_endpoints",
-        )
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| "regional".into());
-        if mode != "legacy" && mode != "regional" {
-            return Err(Error::InvalidStsRegionalEndpoints { value: mode });
-        }
+        // The raw value, a nested block included (botocore rejects it).
+        let raw = match env.get("AWS_STS_REGIONAL_ENDPOINTS") {
+            Some(v) => SettingValue::Str(v),
+            None => match profile.and_then(|p| p.get("sts_regional_endpoints")) {
+                Some(s) => match &s.value {
+                    Value::Str(v) => SettingValue::Str(v.clone()),
+                    Value::Nested(m) => SettingValue::Map(m.clone()),
+                },
+                None => SettingValue::Null,
+            },
+        };
+        let mode = crate::client_config::sts_regional_mode(&raw)?;
         let endpoint = configured_endpoint_url(env, files, profile)?;
         let use_fips = truthy(setting(
             env,
@@ -527,6 +535,49 @@ mod tests {
             e.to_string(),
             "The profile is configured to use the services section but the \"nope\" services \
              configuration does not exist."
+        );
+    }
+
+    #[test]
+    fn p_nc_6_one_sts_mode_check_for_every_client() {
+        // botocore 1.43.11, create_client('sts' / 'ec2', region_name=
+        // 'us-east-1'): a nested block and a miscased value fail both
+        // clients with this class and message; an empty value is regional.
+        let nested = "[default]\nsts_regional_endpoints =\n  a = b\n";
+        let want = "STS regional endpoints option {'a': 'b'} is invalid. Valid options are: \
+                    \"legacy\", \"regional\"";
+        let miscased = "[default]\nsts_regional_endpoints = Legacy\n";
+        let want_miscased = "STS regional endpoints option Legacy is invalid. Valid options \
+                             are: \"legacy\", \"regional\"";
+        for (config, message) in [(nested, want), (miscased, want_miscased)] {
+            let e = cfg(&[], config, Some("us-east-1")).unwrap_err();
+            assert_eq!(e.kind(), "InvalidSTSRegionalEndpointsConfigError");
+            assert_eq!(e.to_string(), message);
+            let os = crate::os::Os {
+                env: std::sync::Arc::new(MapEnv::from_pairs([
+                    ("AWS_CONFIG_FILE", "/c"),
+                    ("AWS_EC2_METADATA_DISABLED", "true"),
+                ])),
+                fs: std::sync::Arc::new(crate::os::MemFs::new().with_file("/c", config)),
+                ..crate::os::Os::real()
+            };
+            let session = crate::Session::builder()
+                .os(os)
+                .region_name("us-east-1")
+                .build();
+            for svc in ["sts", "ec2"] {
+                let e = session.service_config(svc).unwrap_err();
+                assert_eq!(e.kind(), "InvalidSTSRegionalEndpointsConfigError", "{svc}");
+                assert_eq!(e.to_string(), message, "{svc}");
+            }
+        }
+        assert_eq!(
+            url(
+                &[],
+                "[default]\nsts_regional_endpoints =\n",
+                Some("us-east-1")
+            ),
+            "https://sts.us-east-1.amazonaws.com"
         );
     }
 

@@ -1097,3 +1097,54 @@ fn session_region_falls_back_to_imds_only_when_unset() {
     assert_eq!(r.provenance, Provenance::Default);
     assert!(client.sent_urls().is_empty());
 }
+
+#[test]
+fn session_keeps_only_a_region_imds_gave() {
+    use credchain::settings::SettingValue;
+    // botocore's SmartDefaultsConfigStoreFactory keeps only a truthy
+    // `_instance_metadata_region`: a failed lookup is retried next time,
+    // a found region is not asked again.
+    let client = fake(vec![
+        ok(200, "tok"),
+        ok(404, ""),
+        ok(200, "tok"),
+        ok(200, "eu-west-1a"),
+    ]);
+    let s = fake_session(&[], Some("[default]\noutput = text\n"), Arc::clone(&client));
+    let first = s.region_with_imds();
+    assert!(!matches!(first, Ok(ref r) if r.value != SettingValue::Null));
+    assert_eq!(client.sent_urls().len(), 2);
+    for _ in 0..2 {
+        let r = s.region_with_imds().unwrap();
+        assert_eq!(r.value, SettingValue::Str("eu-west-1".into()));
+    }
+    assert_eq!(client.sent_urls().len(), 4);
+}
+
+#[test]
+fn settings_ask_imds_once_per_client_endpoint_under_auto_mode() {
+    // `defaults_mode = auto`: each endpoint row creates its client, which
+    // asks IMDS while it has given no region (botocore's smart defaults
+    // factory); config_settings() creates no client.
+    let script: Vec<_> = (0..4).flat_map(|_| [ok(200, "tok"), ok(404, "")]).collect();
+    let client = fake(script);
+    let s = fake_session(
+        &[
+            ("AWS_DEFAULTS_MODE", "auto"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+        ],
+        None,
+        Arc::clone(&client),
+    );
+    let plain = s.config_settings();
+    assert!(plain.iter().all(|(n, _)| !n.starts_with("endpoint_url.")));
+    assert!(client.sent_urls().is_empty());
+    let rows = s.settings();
+    let endpoints: Vec<_> = rows
+        .iter()
+        .filter(|(n, _)| n.starts_with("endpoint_url."))
+        .collect();
+    assert_eq!(endpoints.len(), 4);
+    assert_eq!(client.sent_urls().len(), 8);
+    assert_eq!(rows.len(), plain.len() + 4);
+}
