@@ -1024,8 +1024,8 @@ impl Session {
     /// settings, s3 addressing style, `max_attempts`, `retry_mode`, the
     /// configured endpoint URL, `endpoint_discovery_enabled`). The client name
     /// is checked after the defaults mode (`UnknownServiceError`) and the
-    /// endpoint is resolved at botocore's endpoint stage as
-    /// [`crate::endpoints::endpoint_config`] (`NoRegionError`,
+    /// endpoint is resolved at botocore's endpoint stage by
+    /// [`crate::endpoints`] (`NoRegionError`,
     /// `EndpointVariantError`, the s3 / sts mode errors), with the smart
     /// defaults applied. Credentials are not resolved.
     ///
@@ -1064,7 +1064,7 @@ impl Session {
     /// errors of [`crate::sso::token_provider_config`] (`InvalidConfigError`
     /// for a profile's missing or incomplete sso-session), of
     /// [`Session::endpoint_url`], of
-    /// [`crate::endpoints::endpoint_config`] and of the settings, and those
+    /// the endpoint stage ([`crate::endpoints`]) and of the settings, and those
     /// listed in [`crate::client_config`].
     pub fn service_config(&self, service: &str) -> Result<ServiceConfig, Error> {
         let region = self.resolve_def(REGION, "region")?;
