@@ -433,12 +433,7 @@ fn wizard(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop> {
     let os = session.os();
     let ui = TerminalUi::new(global.debug, os.env.clone());
     let (opts, why) = login_options(&target, args, &*os.env);
-    let access = OidcAccess {
-        os,
-        net: session.network(),
-        files,
-        client_profile: files.profile("default"),
-    };
+    let access = wizard_access(&session, files);
     let token = sso_configure::token(&access, &target, force_login, &opts, why.as_deref(), &ui)
         .map_err(|e| {
             ui.clear();
@@ -611,12 +606,7 @@ fn populate_run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> Result<u8, Stop
     let os = session.os();
     let ui = TerminalUi::new(global.debug, os.env.clone());
     let (opts, why) = login_options(&target, args, &*os.env);
-    let access = OidcAccess {
-        os,
-        net: session.network(),
-        files,
-        client_profile: files.profile("default"),
-    };
+    let access = wizard_access(&session, files);
     let fail = |e: &Error| Stop::Code(super::fail(e, &session, global));
     let token =
         sso_configure::token(&access, &target, false, &opts, why.as_deref(), &ui).map_err(|e| {
@@ -732,4 +722,19 @@ fn print_report(r: &populate::Report, args: &ConfigureSsoArgs, session: &str) {
         r.pruned.len(),
         r.conflicts.len()
     ));
+}
+
+/// The SSO-OIDC access of the `configure sso` wizards: the AWS CLI v2 builds
+/// their clients with the `default` profile's endpoint and retry settings,
+/// whichever profile is being configured.
+fn wizard_access<'a>(
+    session: &'a Session,
+    files: &'a credchain::config::ConfigFiles,
+) -> OidcAccess<'a> {
+    OidcAccess {
+        os: session.os(),
+        net: session.network(),
+        files,
+        client_profile: files.profile("default"),
+    }
 }

@@ -194,13 +194,9 @@ fn service_ids_follow_botocore_overrides() {
 /// `endpoint_diff.py --sts-vectors --check` keeps current).
 #[test]
 fn sts_vectors_match_botocore_client_endpoints() {
-    let Some(dir) = crate::testkit::vectors_dir() else {
+    let Some(doc) = crate::testkit::sts_endpoint_vectors() else {
         return;
     };
-    let path =
-        dir.join("sts-endpoint-rules/tests/functional/endpoint-rules/sts/endpoint-tests-1.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let diffs: serde_json::Value = serde_json::from_str(include_str!(
         "../../test-data/sts-endpoint-differences.json"
     ))

@@ -125,13 +125,9 @@ fn p_sts_2_caller_identity_and_error_documents() {
 
 #[test]
 fn sts_endpoint_rule_set_vectors() {
-    let Some(dir) = crate::testkit::vectors_dir() else {
+    let Some(doc) = crate::testkit::sts_endpoint_vectors() else {
         return;
     };
-    let path =
-        dir.join("sts-endpoint-rules/tests/functional/endpoint-rules/sts/endpoint-tests-1.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let cases = doc["testCases"].as_array().unwrap();
     let mut passed = 0;
     for case in cases {

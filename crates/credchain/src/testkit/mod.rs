@@ -385,6 +385,20 @@ pub fn vectors_dir() -> Option<std::path::PathBuf> {
     }
 }
 
+/// The cross-SDK STS endpoint rule-set vectors
+/// (`sts-endpoint-rules/.../endpoint-tests-1.json`) as JSON; `None` (with the
+/// skip line of [`vectors_dir`]) when the vectors are absent.
+///
+/// # Panics
+///
+/// When the file is missing from a vectors directory or is not JSON.
+pub fn sts_endpoint_vectors() -> Option<serde_json::Value> {
+    let path = vectors_dir()?
+        .join("sts-endpoint-rules/tests/functional/endpoint-rules/sts/endpoint-tests-1.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
 /// A fixture directory (the aws-config `fs/` layout) as a [`MemFs`] rooted
 /// at `/`: `root/home/.aws/config` becomes `/home/.aws/config`.
 pub fn mem_fs_from_dir(root: &std::path::Path) -> crate::os::MemFs {
